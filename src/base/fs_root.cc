@@ -1,0 +1,130 @@
+#include "base/fs_root.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace infertune {
+
+namespace {
+std::string normalise_root(std::string root) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root == "/") root.clear();
+  return root;
+}
+}  // namespace
+
+FsRoot::FsRoot(std::string root) : root_(normalise_root(std::move(root))) {}
+
+Result<FsRoot> FsRoot::resolve(const std::string& flag_value) {
+  std::string root = flag_value;
+  std::string origin = "--root";
+  if (root.empty()) {
+    const char* env = std::getenv("INFERTUNE_ROOT");
+    if (env != nullptr && *env != '\0') {
+      root = env;
+      origin = "INFERTUNE_ROOT";
+    }
+  }
+  if (root.empty()) return FsRoot("/");
+  struct stat st {};
+  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return usage_error(origin + " " + root + ": not a directory");
+  }
+  return FsRoot(root);
+}
+
+SysPath FsRoot::make(std::string_view top, std::string_view rel) const {
+  std::string display(top);
+  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+  if (!rel.empty()) {
+    display += '/';
+    display += rel;
+  }
+  return {display, root_ + display};
+}
+
+SysPath FsRoot::system(std::string_view absolute) const {
+  std::string display(absolute);
+  if (display.empty() || display.front() != '/') display.insert(display.begin(), '/');
+  return {display, root_ + display};
+}
+
+SysPath FsRoot::self(std::string_view rel) const {
+  std::string r = process_;
+  r += '/';
+  r += rel;
+  return proc(r);
+}
+
+Result<std::string> FsRoot::read(const SysPath& p, size_t max_bytes) const {
+  int fd = ::open(p.real.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return input_error("cannot read " + p.display + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return input_error("cannot read " + p.display + ": is a directory");
+  }
+  std::string out;
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return input_error("cannot read " + p.display + ": " + std::strerror(e));
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
+      return input_error("cannot read " + p.display + ": larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+bool FsRoot::exists(const SysPath& p) const {
+  struct stat st {};
+  return ::stat(p.real.c_str(), &st) == 0;
+}
+
+bool FsRoot::is_dir(const SysPath& p) const {
+  struct stat st {};
+  return ::stat(p.real.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::vector<DirEntry>> FsRoot::list(const SysPath& p) const {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(p.real.c_str()), &::closedir);
+  if (!dir) return input_error("cannot list " + p.display + ": " + std::strerror(errno));
+  std::vector<DirEntry> out;
+  while (dirent* e = ::readdir(dir.get())) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    bool d = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+      struct stat st {};
+      std::string full = p.real + "/" + name;
+      d = ::stat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    out.push_back({std::move(name), d});
+  }
+  return out;
+}
+
+std::optional<uint64_t> FsRoot::fs_size_bytes(const SysPath& p) const {
+  struct statvfs sv {};
+  if (::statvfs(p.real.c_str(), &sv) != 0) return std::nullopt;
+  return static_cast<uint64_t>(sv.f_blocks) * sv.f_frsize;
+}
+
+}  // namespace infertune

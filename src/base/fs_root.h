@@ -1,0 +1,66 @@
+#pragma once
+// FsRoot: the ONLY place that knows where /proc, /sys, /dev, /etc and /run live.
+// Every collector reads the system through it, so tests and offline diagnosis can point it at a
+// directory holding a copy of another machine's files (`--root DIR`, env INFERTUNE_ROOT).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace infertune {
+
+// A path on the diagnosed system: `display` is how it is named in evidence ("/proc/meminfo"),
+// `real` is where it is read from on this machine (root + display).
+struct SysPath {
+  std::string display;
+  std::string real;
+};
+
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+};
+
+class FsRoot {
+ public:
+  // `root` "/" (or empty) means this machine.
+  explicit FsRoot(std::string root = "/");
+
+  // The root from --root when given, else INFERTUNE_ROOT, else "/". Errors when the directory is absent.
+  static Result<FsRoot> resolve(const std::string& flag_value);
+
+  bool is_live() const { return root_.empty(); }
+  const std::string& root() const { return root_; }
+
+  SysPath proc(std::string_view rel) const { return make("/proc", rel); }
+  SysPath sys(std::string_view rel) const { return make("/sys", rel); }
+  SysPath dev(std::string_view rel) const { return make("/dev", rel); }
+  SysPath etc(std::string_view rel) const { return make("/etc", rel); }
+  SysPath run(std::string_view rel) const { return make("/run", rel); }
+  // An absolute path of the diagnosed system taken from data (a mount point in mountinfo, a marker file).
+  SysPath system(std::string_view absolute) const;
+  // The process whose view is diagnosed: "self" by default, a pid with --pid (later issues).
+  SysPath self(std::string_view rel) const;
+  void set_process(std::string pid) { process_ = std::move(pid); }
+  const std::string& process() const { return process_; }
+
+  // Reads a whole file, at most max_bytes (files in /proc and /sys are small; this bounds garbage).
+  // The error names the path and the reason ("cannot read /proc/meminfo: No such file or directory").
+  Result<std::string> read(const SysPath& p, size_t max_bytes = 4u << 20) const;
+  bool exists(const SysPath& p) const;
+  bool is_dir(const SysPath& p) const;
+  Result<std::vector<DirEntry>> list(const SysPath& p) const;
+  // Size of the file system holding p (statvfs), for tmpfs mounts such as /dev/shm on a live system.
+  std::optional<uint64_t> fs_size_bytes(const SysPath& p) const;
+
+ private:
+  SysPath make(std::string_view top, std::string_view rel) const;
+  std::string root_;  // "" for the live system, otherwise without trailing slash
+  std::string process_ = "self";
+};
+
+}  // namespace infertune

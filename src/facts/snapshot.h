@@ -1,0 +1,270 @@
+#pragma once
+// The Snapshot: everything collected about one machine, as plain values. It is the contract between
+// collectors (which fill it) and rules (which judge it); it is saved and loaded as versioned JSON
+// (snapshot_json.h, documented field by field in docs/snapshot.md).
+//
+// Each struct lists its fields once, in fields(), which drives JSON writing, reading and the docs check.
+// Units are in the names. Limits use -1 for "no limit".
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "facts/fact.h"
+
+namespace infertune {
+
+inline constexpr int kSnapshotMajor = 1;
+inline constexpr int kSnapshotMinor = 0;
+
+struct OsFacts {
+  Fact<std::string> pretty_name;     // /etc/os-release PRETTY_NAME
+  Fact<std::string> id;              // os-release ID (debian, ubuntu, rhel, ...)
+  Fact<std::string> version_id;      // os-release VERSION_ID
+  Fact<std::string> kernel_release;  // /proc/sys/kernel/osrelease
+  Fact<std::string> hostname;        // /proc/sys/kernel/hostname
+  Fact<std::string> arch;            // machine architecture (uname)
+  Fact<std::string> glibc_version;   // of this process, live only
+  Fact<double> uptime_s;             // /proc/uptime
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("pretty_name", s.pretty_name);
+    v("id", s.id);
+    v("version_id", s.version_id);
+    v("kernel_release", s.kernel_release);
+    v("hostname", s.hostname);
+    v("arch", s.arch);
+    v("glibc_version", s.glibc_version);
+    v("uptime_s", s.uptime_s);
+  }
+};
+
+struct CpuFacts {
+  Fact<std::string> model;              // /proc/cpuinfo "model name"
+  Fact<std::string> vendor;             // vendor_id / CPU implementer
+  Fact<int64_t> sockets;                // distinct "physical id"
+  Fact<int64_t> cores;                  // distinct (physical id, core id) pairs
+  Fact<int64_t> logical_cpus;           // online logical CPUs of the host
+  Fact<std::string> online_list;        // /sys/devices/system/cpu/online, "0-63"
+  Fact<int64_t> numa_nodes;             // /sys/devices/system/node/node*
+  Fact<std::vector<std::string>> governors;  // distinct cpufreq scaling governors
+  Fact<double> max_mhz;                 // cpuinfo_max_freq, MHz
+  Fact<std::vector<std::string>> flags_of_interest;  // avx2, avx512f, amx_tile, ... present on the CPU
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("model", s.model);
+    v("vendor", s.vendor);
+    v("sockets", s.sockets);
+    v("cores", s.cores);
+    v("logical_cpus", s.logical_cpus);
+    v("online_list", s.online_list);
+    v("numa_nodes", s.numa_nodes);
+    v("governors", s.governors);
+    v("max_mhz", s.max_mhz);
+    v("flags_of_interest", s.flags_of_interest);
+  }
+};
+
+struct MemoryFacts {
+  Fact<int64_t> total_bytes;        // MemTotal
+  Fact<int64_t> available_bytes;    // MemAvailable
+  Fact<int64_t> swap_total_bytes;   // SwapTotal
+  Fact<int64_t> swap_free_bytes;    // SwapFree
+  Fact<int64_t> hugepages_total;    // HugePages_Total
+  Fact<int64_t> hugepages_free;     // HugePages_Free
+  Fact<int64_t> hugepage_size_bytes;  // Hugepagesize
+  Fact<std::string> thp_enabled;    // /sys/kernel/mm/transparent_hugepage/enabled, the selected mode
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("total_bytes", s.total_bytes);
+    v("available_bytes", s.available_bytes);
+    v("swap_total_bytes", s.swap_total_bytes);
+    v("swap_free_bytes", s.swap_free_bytes);
+    v("hugepages_total", s.hugepages_total);
+    v("hugepages_free", s.hugepages_free);
+    v("hugepage_size_bytes", s.hugepage_size_bytes);
+    v("thp_enabled", s.thp_enabled);
+  }
+};
+
+// Pressure stall information: share of time (percent, 0-100) some / all tasks stalled on a resource.
+struct PsiFacts {
+  Fact<double> cpu_some_avg10;
+  Fact<double> cpu_some_avg60;
+  Fact<double> memory_some_avg60;
+  Fact<double> memory_full_avg60;
+  Fact<double> io_some_avg60;
+  Fact<double> io_full_avg60;
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("cpu_some_avg10", s.cpu_some_avg10);
+    v("cpu_some_avg60", s.cpu_some_avg60);
+    v("memory_some_avg60", s.memory_some_avg60);
+    v("memory_full_avg60", s.memory_full_avg60);
+    v("io_some_avg60", s.io_some_avg60);
+    v("io_full_avg60", s.io_full_avg60);
+  }
+};
+
+struct HostFacts {
+  OsFacts os;
+  CpuFacts cpu;
+  MemoryFacts memory;
+  PsiFacts psi;  // system-wide, /proc/pressure/*
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("os", s.os);
+    v("cpu", s.cpu);
+    v("memory", s.memory);
+    v("psi", s.psi);
+  }
+};
+
+struct ContainerFacts {
+  Fact<bool> in_container;
+  Fact<std::string> runtime;        // docker, containerd, cri-o, podman, lxc, other
+  Fact<std::string> orchestrator;   // kubernetes, none
+  Fact<std::string> container_id;   // 64-hex id when the cgroup path shows it
+  Fact<std::string> pod_uid;        // Kubernetes pod UID when the cgroup path shows it
+  Fact<std::vector<std::string>> signs;  // what gave it away: "/.dockerenv exists", "cgroup path ...", ...
+  Fact<int64_t> shm_size_bytes;     // size of the /dev/shm mount
+  Fact<int64_t> shm_used_bytes;     // live only
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("in_container", s.in_container);
+    v("runtime", s.runtime);
+    v("orchestrator", s.orchestrator);
+    v("container_id", s.container_id);
+    v("pod_uid", s.pod_uid);
+    v("signs", s.signs);
+    v("shm_size_bytes", s.shm_size_bytes);
+    v("shm_used_bytes", s.shm_used_bytes);
+  }
+};
+
+struct CgroupFacts {
+  Fact<std::string> version;          // "v1", "v2" or "hybrid" (v1 controllers + a cgroup2 mount)
+  Fact<std::string> path;             // this process's cgroup (v2 path, or v1 cpu controller path)
+  Fact<double> cpu_limit_cores;       // quota/period, tightest over the ancestors; -1 = no limit
+  Fact<int64_t> cpu_quota_us;         // of the cgroup that sets the limit; -1 = no limit
+  Fact<int64_t> cpu_period_us;
+  Fact<std::string> cpuset_cpus;      // cpuset.cpus(.effective), "0-3"
+  Fact<int64_t> cpu_nr_periods;       // cpu.stat
+  Fact<int64_t> cpu_nr_throttled;     // cpu.stat
+  Fact<double> cpu_throttled_s;       // cpu.stat throttled_usec (v2) / throttled_time ns (v1)
+  Fact<int64_t> memory_limit_bytes;   // memory.max / memory.limit_in_bytes, tightest; -1 = no limit
+  Fact<int64_t> memory_usage_bytes;   // memory.current / memory.usage_in_bytes
+  Fact<int64_t> memory_inactive_file_bytes;  // reclaimable page cache inside the usage (memory.stat)
+  Fact<int64_t> memory_swap_limit_bytes;     // memory.swap.max; -1 = no limit
+  Fact<int64_t> memory_oom_events;    // memory.events "oom" (v2) / memory.failcnt hits (v1: failcnt)
+  Fact<int64_t> memory_oom_kills;     // memory.events "oom_kill" / memory.oom_control "oom_kill"
+  PsiFacts psi;                       // the cgroup's own *.pressure files (v2)
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("version", s.version);
+    v("path", s.path);
+    v("cpu_limit_cores", s.cpu_limit_cores);
+    v("cpu_quota_us", s.cpu_quota_us);
+    v("cpu_period_us", s.cpu_period_us);
+    v("cpuset_cpus", s.cpuset_cpus);
+    v("cpu_nr_periods", s.cpu_nr_periods);
+    v("cpu_nr_throttled", s.cpu_nr_throttled);
+    v("cpu_throttled_s", s.cpu_throttled_s);
+    v("memory_limit_bytes", s.memory_limit_bytes);
+    v("memory_usage_bytes", s.memory_usage_bytes);
+    v("memory_inactive_file_bytes", s.memory_inactive_file_bytes);
+    v("memory_swap_limit_bytes", s.memory_swap_limit_bytes);
+    v("memory_oom_events", s.memory_oom_events);
+    v("memory_oom_kills", s.memory_oom_kills);
+    v("psi", s.psi);
+  }
+};
+
+// The process whose view is diagnosed (this one by default; the serving process in later issues).
+struct ProcessFacts {
+  Fact<int64_t> pid;
+  Fact<std::string> cpus_allowed_list;  // /proc/<pid>/status Cpus_allowed_list
+  Fact<int64_t> cpus_allowed;           // count of the above
+  Fact<int64_t> nofile_soft;            // /proc/<pid>/limits "Max open files"; -1 = unlimited
+  Fact<int64_t> nofile_hard;
+  Fact<int64_t> memlock_soft_bytes;     // "Max locked memory"; -1 = unlimited
+  Fact<int64_t> memlock_hard_bytes;
+  // Environment variables that change GPU/framework behaviour, as set (absent = not set).
+  Fact<std::map<std::string, std::string>> env;
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("pid", s.pid);
+    v("cpus_allowed_list", s.cpus_allowed_list);
+    v("cpus_allowed", s.cpus_allowed);
+    v("nofile_soft", s.nofile_soft);
+    v("nofile_hard", s.nofile_hard);
+    v("memlock_soft_bytes", s.memlock_soft_bytes);
+    v("memlock_hard_bytes", s.memlock_hard_bytes);
+    v("env", s.env);
+  }
+};
+
+// First GPU facts: what the PCI bus and /dev show without any NVIDIA library. The GPU issue adds
+// driver, NVML and CUDA facts beside these.
+struct PciDeviceFacts {
+  std::string address;   // "0000:3b:00.0"
+  std::string vendor_id;   // "0x10de"
+  std::string device_id;   // "0x2330"
+  std::string class_code;  // "0x030200"
+  std::string driver;      // bound kernel driver, "" when none
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("address", s.address);
+    v("vendor_id", s.vendor_id);
+    v("device_id", s.device_id);
+    v("class_code", s.class_code);
+    v("driver", s.driver);
+  }
+};
+
+struct GpuFacts {
+  Fact<std::vector<PciDeviceFacts>> nvidia_pci_devices;  // /sys/bus/pci/devices/*, vendor 0x10de, display class
+  Fact<std::vector<std::string>> device_nodes;           // /dev/nvidia* present
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("nvidia_pci_devices", s.nvidia_pci_devices);
+    v("device_nodes", s.device_nodes);
+  }
+};
+
+struct Snapshot {
+  // Header (not Facts: always present in a valid snapshot).
+  std::string schema_version;  // "1.0"
+  std::string tool_version;    // "0.1.0+abcdef012345"
+  std::string collected_at;    // ISO 8601 UTC
+  std::string root;            // "/" or the directory given with --root
+
+  HostFacts host;
+  ContainerFacts container;
+  CgroupFacts cgroup;
+  ProcessFacts process;
+  GpuFacts gpu;
+  std::vector<std::string> notes;  // what the collectors want the reader to know (timeouts, partial reads)
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("host", s.host);
+    v("container", s.container);
+    v("cgroup", s.cgroup);
+    v("process", s.process);
+    v("gpu", s.gpu);
+  }
+};
+
+}  // namespace infertune

@@ -1,0 +1,50 @@
+#include "test_support.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace infertune::test {
+
+std::string data_path(const std::string& rel) { return std::string(INFERTUNE_TEST_DATA) + "/" + rel; }
+std::string source_path(const std::string& rel) { return std::string(INFERTUNE_SOURCE_DIR) + "/" + rel; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::string golden_diff(const std::string& name, const std::string& actual) {
+  std::string path = source_path("tests/golden/" + name);
+  const char* upd = std::getenv("INFERTUNE_UPDATE_GOLDEN");
+  if (upd != nullptr && std::string(upd) == "1") {
+    write_text(path, actual);
+    return "";
+  }
+  std::string expected = read_text(path);
+  if (expected == actual) return "";
+  if (expected.empty()) return "golden file " + path + " is missing or empty (run with INFERTUNE_UPDATE_GOLDEN=1)";
+  std::istringstream a(actual), e(expected);
+  std::string la, le;
+  int line = 0;
+  while (true) {
+    ++line;
+    bool ga = static_cast<bool>(std::getline(a, la));
+    bool ge = static_cast<bool>(std::getline(e, le));
+    if (!ga && !ge) break;
+    if (la != le || ga != ge) {
+      return "golden " + name + " differs at line " + std::to_string(line) + ":\n  expected: " + le +
+             "\n  actual:   " + la + "\n(INFERTUNE_UPDATE_GOLDEN=1 regenerates)";
+    }
+  }
+  return "golden " + name + " differs (line endings or trailing bytes)";
+}
+
+}  // namespace infertune::test
