@@ -121,6 +121,14 @@ Result<std::vector<DirEntry>> FsRoot::list(const SysPath& p) const {
   return out;
 }
 
+Result<std::string> FsRoot::readlink(const SysPath& p) const {
+  char buf[4096];
+  ssize_t n = ::readlink(p.real.c_str(), buf, sizeof buf);
+  if (n < 0) return input_error("cannot read link " + p.display + ": " + std::strerror(errno));
+  if (static_cast<size_t>(n) >= sizeof buf) return input_error("cannot read link " + p.display + ": target too long");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 std::optional<uint64_t> FsRoot::fs_size_bytes(const SysPath& p) const {
   struct statvfs sv {};
   if (::statvfs(p.real.c_str(), &sv) != 0) return std::nullopt;

@@ -54,6 +54,8 @@ class FsRoot {
   bool exists(const SysPath& p) const;
   bool is_dir(const SysPath& p) const;
   Result<std::vector<DirEntry>> list(const SysPath& p) const;
+  // The target of a symbolic link, as stored in the link ("../../../bus/pci/drivers/nvidia").
+  Result<std::string> readlink(const SysPath& p) const;
   // Size of the file system holding p (statvfs), for tmpfs mounts such as /dev/shm on a live system.
   std::optional<uint64_t> fs_size_bytes(const SysPath& p) const;
 

@@ -3,6 +3,7 @@
 // Missing data is not an error: a collector that cannot read something leaves the Fact empty and says why.
 
 #include <cassert>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,6 +40,6 @@ struct Fact {
 };
 
 // Convention for limits throughout the snapshot: -1 means "no limit".
-inline constexpr long long kUnlimited = -1;
+inline constexpr int64_t kUnlimited = -1;
 
 }  // namespace infertune

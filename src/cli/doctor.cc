@@ -1,0 +1,87 @@
+// `infertune doctor`: collect (or load) a Snapshot, run every rule, print the ranked findings.
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "base/fs_root.h"
+#include "cli/command.h"
+#include "cli/doctor_report.h"
+#include "cli/exit_codes.h"
+#include "cli/output.h"
+#include "collect/collect_all.h"
+#include "facts/snapshot_json.h"
+
+namespace infertune::cli {
+
+namespace {
+
+struct DoctorFlags {
+  std::string save;
+  std::string from;
+};
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "infertune doctor: %s\n", e.message.c_str());
+  switch (e.kind) {
+    case ErrorKind::kUsage:
+    case ErrorKind::kInput: return exit_code::kUsage;
+    case ErrorKind::kEnvironment:
+    case ErrorKind::kInternal: return exit_code::kEnvironment;
+  }
+  return exit_code::kEnvironment;
+}
+
+int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
+  auto t0 = std::chrono::steady_clock::now();
+  Snapshot snap;
+  std::string subject;
+  if (!d.from.empty()) {
+    auto loaded = load_snapshot_file(d.from);
+    if (!loaded) return fail(loaded.error());
+    snap = std::move(loaded.value());
+    subject = "snapshot " + d.from;
+  } else {
+    auto fs = FsRoot::resolve(g.root);
+    if (!fs) return fail(fs.error());
+    snap = collect_snapshot(*fs);
+    subject = fs->is_live() ? "this machine" : "root " + fs->root();
+  }
+  if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
+  if (!d.save.empty()) {
+    Status st = write_file_atomically(d.save, json_text(snapshot_to_json(snap)), "--save");
+    if (!st) return fail(st.error());
+  }
+  Report rep = doctor_report(snap, subject);
+  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  Format fmt = Format::kText;
+  parse_format(g.format, fmt);
+  Status st = emit(g.output, render(rep, fmt, render_options(g)), "--output");
+  if (!st) return fail(st.error());
+
+  Severity threshold = Severity::kError;
+  parse_severity(g.fail_on, threshold);
+  for (const auto& f : rep.findings) {
+    if (f.severity >= threshold) return exit_code::kFindings;
+  }
+  return exit_code::kOk;
+}
+
+}  // namespace
+
+Command doctor_command() {
+  auto flags = std::make_shared<DoctorFlags>();
+  Command c;
+  c.name = "doctor";
+  c.summary = "Run every quick check, rank the findings, print evidence and the fix";
+  c.add_flags = [flags](CLI::App& app) {
+    app.add_option("--save", flags->save, "Also write the collected snapshot (JSON) to FILE");
+    app.add_option("--from", flags->from, "Judge a snapshot saved with --save (from another machine) instead of "
+                                          "collecting; '-' reads stdin");
+  };
+  c.run = [flags](const GlobalOptions& g) { return run_doctor(g, *flags); };
+  return c;
+}
+
+}  // namespace infertune::cli

@@ -1,0 +1,38 @@
+#include "collect/collect_all.h"
+
+#include <ctime>
+
+#include "base/build_info.h"
+#include "collect/psi.h"
+
+namespace infertune {
+
+namespace {
+std::string utc_now_iso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+Snapshot collect_snapshot(const FsRoot& fs) {
+  Snapshot s;
+  s.schema_version = std::to_string(kSnapshotMajor) + "." + std::to_string(kSnapshotMinor);
+  s.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
+  s.collected_at = utc_now_iso();
+  s.root = fs.is_live() ? "/" : fs.root();
+  collect_os(fs, s.host.os);
+  collect_cpu(fs, s.host.cpu);
+  collect_memory(fs, s.host.memory);
+  collect_system_psi(fs, s.host.psi);
+  collect_cgroup(fs, s.cgroup);
+  collect_container(fs, s.cgroup, s.container);
+  collect_process(fs, s.process);
+  collect_pci_gpus(fs, s.gpu);
+  return s;
+}
+
+}  // namespace infertune
