@@ -135,4 +135,11 @@ std::optional<uint64_t> FsRoot::fs_size_bytes(const SysPath& p) const {
   return static_cast<uint64_t>(sv.f_blocks) * sv.f_frsize;
 }
 
+std::optional<uint64_t> FsRoot::fs_used_bytes(const SysPath& p) const {
+  struct statvfs sv {};
+  if (::statvfs(p.real.c_str(), &sv) != 0) return std::nullopt;
+  uint64_t blocks = sv.f_blocks, free_blocks = sv.f_bfree;
+  return (blocks >= free_blocks ? blocks - free_blocks : 0) * sv.f_frsize;
+}
+
 }  // namespace infertune

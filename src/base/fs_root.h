@@ -58,6 +58,8 @@ class FsRoot {
   Result<std::string> readlink(const SysPath& p) const;
   // Size of the file system holding p (statvfs), for tmpfs mounts such as /dev/shm on a live system.
   std::optional<uint64_t> fs_size_bytes(const SysPath& p) const;
+  // Bytes in use on the file system holding p: (f_blocks - f_bfree) * f_frsize (statvfs).
+  std::optional<uint64_t> fs_used_bytes(const SysPath& p) const;
 
  private:
   SysPath make(std::string_view top, std::string_view rel) const;

@@ -110,8 +110,9 @@ void check_memlock(const Snapshot& s, std::vector<Finding>& out) {
   if (lim >= (int64_t{64} << 20)) return;
   Finding f;
   f.id = "MEMLOCK-LIMIT-LOW";
-  f.severity = Severity::kWarning;
-  f.title = "Locked-memory limit is " + b(lim) + ": too low for registered (pinned) host memory";
+  // Info: CUDA's own pinned allocations do not count against RLIMIT_MEMLOCK; RDMA registration does.
+  f.severity = Severity::kInfo;
+  f.title = "Locked-memory limit is " + b(lim) + ": too low for RDMA-registered host memory (NCCL over IB/EFA, GPUDirect)";
   f.evidence.push_back(evidence_of("max locked memory (soft)", p.memlock_soft_bytes, b(lim)));
   if (p.memlock_hard_bytes) {
     f.evidence.push_back(evidence_of("max locked memory (hard)", p.memlock_hard_bytes,
@@ -121,7 +122,7 @@ void check_memlock(const Snapshot& s, std::vector<Finding>& out) {
              "small RLIMIT_MEMLOCK they fail or fall back to slower copies through pageable memory.";
   f.fix = "Docker: docker run --ulimit memlock=-1:-1 ...\n"
           "Kubernetes/containerd: raise LimitMEMLOCK=infinity for the container runtime service, or "
-          "/etc/security/limits.conf: '* - memlock unlimited' for login sessions";
+          "for login sessions '* - memlock unlimited' in /etc/security/limits.conf";
   f.weight = 0.2;
   out.push_back(std::move(f));
 }

@@ -16,7 +16,7 @@ struct PsiPick {
 };
 
 PsiPick pick(const Fact<double>& cgroup, const Fact<double>& host) {
-  if (cgroup) return {&cgroup, "container"};
+  if (cgroup) return {&cgroup, "cgroup"};
   if (host) return {&host, "host"};
   return {};
 }
