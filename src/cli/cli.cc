@@ -64,7 +64,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       doctor_command(),
       planned("gpu", "Is a GPU on the bus, does the driver/CUDA work, is the serving process on it?",
-              "the GPU checks (PCI, driver, NVML, CUDA, per-process verdict)"),
+              "the GPU checks: PCI, driver, NVML, CUDA, per-process verdict"),
       planned("bench", "Does the GPU (and host) deliver its datasheet numbers?", "the GPU and host benchmarks"),
       planned("compat", "Do driver, CUDA, cuDNN and the frameworks fit together; what to install",
               "the version compatibility checks"),
@@ -197,7 +197,7 @@ int run_cli(int argc, char** argv) {
   }
   if (!cmd->not_available.empty()) {
     std::fprintf(stderr,
-                 "infertune %s: not available yet in this build (%s is still to come); "
+                 "infertune %s: not available yet in this build (to come: %s); "
                  "'infertune doctor' runs every check available now\n",
                  cmd->name.c_str(), cmd->not_available.c_str());
     return exit_code::kEnvironment;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/build_info.h"
 #include "base/fs_root.h"
 #include "cli/command.h"
 #include "cli/doctor_report.h"
@@ -53,6 +54,7 @@ int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
     if (!st) return fail(st.error());
   }
   Report rep = doctor_report(snap, subject);
+  rep.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
   rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   Format fmt = Format::kText;

@@ -64,8 +64,8 @@ struct Level {
 // One level of a walk: nullopt when the file is not there (the reason goes to `missing_why` once), an error
 // when it is there but malformed, else the parsed value.
 template <class T, class Parse>
-std::optional<Result<Level<T>>> read_level(const FsRoot& fs, const std::string& dir, std::string_view name,
-                                           Parse parse, std::string& missing_why) {
+std::optional<Result<Level<T>>> read_level(const FsRoot& fs, const std::string& dir, std::string_view name, Parse parse,
+                                           std::string& missing_why) {
   SysPath p = file_in(fs, dir, name);
   auto text = fs.read(p, kMaxCgroupFile);
   if (!text.ok()) {
@@ -191,9 +191,9 @@ KeyedFile read_keyed(const FsRoot& fs, const std::string& dir, std::string_view 
   return k;
 }
 
-// Sets `f` from the first of `keys` present in `k`, scaled by `scale`.
+// Sets `f` from the first of `keys` present in `k`, divided by `divisor` (a unit conversion).
 template <class T>
-void set_key(const KeyedFile& k, std::initializer_list<const char*> keys, Fact<T>& f, double scale = 1.0) {
+void set_key(const KeyedFile& k, std::initializer_list<const char*> keys, Fact<T>& f, double divisor = 1.0) {
   if (!k.error.empty()) {
     f.unknown(k.error);
     return;
@@ -202,7 +202,7 @@ void set_key(const KeyedFile& k, std::initializer_list<const char*> keys, Fact<T
     auto it = k.values.find(key);
     if (it == k.values.end()) continue;
     if constexpr (std::is_same_v<T, double>) {
-      f.set(static_cast<double>(it->second) * scale, k.source);
+      f.set(static_cast<double>(it->second) / divisor, k.source);
     } else {
       f.set(it->second, k.source);
     }
@@ -336,7 +336,8 @@ std::vector<MountInfo> assumed_mounts(const FsRoot& fs, const std::vector<ProcCg
 // ---- v2 ----
 
 void collect_psi_in(const FsRoot& fs, const std::string& dir, PsiFacts& out) {
-  collect_psi_files(fs, [&](const char* r) { return file_in(fs, dir, std::string(r) + ".pressure"); }, out);
+  collect_psi_files(
+      fs, [&](const char* r) { return file_in(fs, dir, std::string(r) + ".pressure"); }, out);
 }
 
 void collect_v2(const FsRoot& fs, const Location& loc, CgroupFacts& out) {
@@ -350,7 +351,7 @@ void collect_v2(const FsRoot& fs, const Location& loc, CgroupFacts& out) {
   KeyedFile cpu_stat = read_keyed(fs, loc.dir, "cpu.stat");
   set_key(cpu_stat, {"nr_periods"}, out.cpu_nr_periods);
   set_key(cpu_stat, {"nr_throttled"}, out.cpu_nr_throttled);
-  set_key(cpu_stat, {"throttled_usec"}, out.cpu_throttled_s, 1e-6);
+  set_key(cpu_stat, {"throttled_usec"}, out.cpu_throttled_s, 1e6);
   set_cpuset(fs, chain, {"cpuset.cpus.effective", "cpuset.cpus"}, out.cpuset_cpus);
 
   auto limit_walk = [&](const char* name) {
@@ -387,21 +388,21 @@ std::optional<Result<Level<CpuQuota>>> read_cfs_level(const FsRoot& fs, const st
 
 void collect_v1_cpu(const FsRoot& fs, const Location& loc, CgroupFacts& out) {
   auto chain = cgroup_dir_chain(loc.dir, loc.mount_point);
-  set_cpu_limit(walk_levels<CpuQuota>(
-                    chain, [&](const std::string& d, std::string& why) { return read_cfs_level(fs, d, why); }),
-                out);
+  set_cpu_limit(
+      walk_levels<CpuQuota>(chain, [&](const std::string& d, std::string& why) { return read_cfs_level(fs, d, why); }),
+      out);
   KeyedFile cpu_stat = read_keyed(fs, loc.dir, "cpu.stat");
   set_key(cpu_stat, {"nr_periods"}, out.cpu_nr_periods);
   set_key(cpu_stat, {"nr_throttled"}, out.cpu_nr_throttled);
-  set_key(cpu_stat, {"throttled_time"}, out.cpu_throttled_s, 1e-9);
+  set_key(cpu_stat, {"throttled_time"}, out.cpu_throttled_s, 1e9);
 }
 
 void collect_v1_memory(const FsRoot& fs, const Location& loc, CgroupFacts& out) {
   auto chain = cgroup_dir_chain(loc.dir, loc.mount_point);
   set_tightest(walk_levels<int64_t>(chain,
                                     [&](const std::string& d, std::string& why) {
-                                      return read_level<int64_t>(fs, d, "memory.limit_in_bytes",
-                                                                 parse_memory_limit, why);
+                                      return read_level<int64_t>(fs, d, "memory.limit_in_bytes", parse_memory_limit,
+                                                                 why);
                                     }),
                out.memory_limit_bytes);
   set_single(fs, loc.dir, "memory.usage_in_bytes", out.memory_usage_bytes);
@@ -553,9 +554,9 @@ std::string cgroup_version_of(const std::vector<MountInfo>& mounts) {
     if (m.fstype != "cgroup") continue;
     for (auto opt : str::split(m.super_options, ',')) {
       // v1 controllers are bare options; "name=systemd" is a named hierarchy without a controller.
-      if (opt == "cpu" || opt == "cpuacct" || opt == "cpuset" || opt == "memory" || opt == "blkio" ||
-          opt == "pids" || opt == "devices" || opt == "freezer" || opt == "hugetlb" || opt == "net_cls" ||
-          opt == "net_prio" || opt == "perf_event" || opt == "rdma" || opt == "misc") {
+      if (opt == "cpu" || opt == "cpuacct" || opt == "cpuset" || opt == "memory" || opt == "blkio" || opt == "pids" ||
+          opt == "devices" || opt == "freezer" || opt == "hugetlb" || opt == "net_cls" || opt == "net_prio" ||
+          opt == "perf_event" || opt == "rdma" || opt == "misc") {
         v1_controllers = true;
       }
     }

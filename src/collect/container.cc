@@ -95,8 +95,8 @@ MountSigns parse_mount_signs(const MountInfo& m) {
   const std::string& root = m.root;
   const std::string& mp = m.mount_point;
   const FsRoot names;  // only to spell the system's paths, never to read
-  bool etc_file = mp == names.etc("hostname").display || mp == names.etc("hosts").display ||
-                  mp == names.etc("resolv.conf").display;
+  bool etc_file =
+      mp == names.etc("hostname").display || mp == names.etc("hosts").display || mp == names.etc("resolv.conf").display;
   // Seen from the host these directories are mount points themselves; inside a container they are the source
   // (root) of bind mounts onto container paths.
   bool host_side = str::starts_with(mp, "/var/lib/") || str::starts_with(mp, names.run("containers/").display) ||
@@ -111,7 +111,8 @@ MountSigns parse_mount_signs(const MountInfo& m) {
   // Docker: /var/lib/docker/containers/<id>/hostname (root is relative to its file system, so a separate
   // /var/lib/docker partition shows "/containers/<id>/hostname").
   std::string id = component_after(root, "/containers/");
-  if (is_hex64(id) && (str::starts_with(root, "/containers/") || root.find("/docker/containers/") != std::string::npos)) {
+  if (is_hex64(id) &&
+      (str::starts_with(root, "/containers/") || root.find("/docker/containers/") != std::string::npos)) {
     s.runtime = "docker";
     s.container_id = id;
     return s;

@@ -25,9 +25,9 @@ struct MountInfo {
   std::string mount_point;  // unescaped
   std::string options;      // per-mount options, "rw,nosuid,nodev"
   std::vector<std::string> optional_fields;  // "shared:4", "master:1"
-  std::string fstype;       // "cgroup2", "tmpfs", "overlay"
-  std::string source;       // unescaped; "shm", "/dev/sda1", "overlay"
-  std::string super_options;  // "rw,size=65536k"
+  std::string fstype;                        // "cgroup2", "tmpfs", "overlay"
+  std::string source;                        // unescaped; "shm", "/dev/sda1", "overlay"
+  std::string super_options;                 // "rw,size=65536k"
 };
 
 // Parses every well-formed line; malformed lines (too few fields, no "-" separator, non-numeric ids) are skipped.

@@ -1,6 +1,5 @@
 #include "report/render.h"
 
-#include "base/build_info.h"
 
 namespace infertune {
 
@@ -16,7 +15,7 @@ Json report_to_json(const Report& r) {
   Json j = Json::object();
   j["schema"] = "infertune.report";
   j["schema_version"] = "1.0";
-  j["tool_version"] = std::string(build::kVersion) + "+" + build::kGitHash;
+  j["tool_version"] = r.tool_version;
   j["command"] = r.command;
   j["subject"] = r.subject;
   j["counts"] = {{"error", r.count(Severity::kError)},

@@ -28,14 +28,14 @@ struct Style {
 };
 
 // Display width of UTF-8 text (counts code points; the tool prints no wide characters).
-size_t width(const std::string& s) {
+size_t width_of(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
   return n;
 }
 
 std::string pad(const std::string& s, size_t w) {
-  size_t n = width(s);
+  size_t n = width_of(s);
   return n >= w ? s : s + std::string(w - n, ' ');
 }
 
@@ -51,6 +51,44 @@ std::string indent_rest(const std::string& text, size_t indent) {
   for (char c : text) {
     out += c;
     if (c == '\n') out += std::string(indent, ' ');
+  }
+  return out;
+}
+
+// Word-wraps prose to `width` columns, continuation lines indented by `indent`. Lines that start with a space
+// are commands and stay whole.
+std::string wrap(const std::string& text, size_t width, size_t indent) {
+  std::string out;
+  size_t start = 0;
+  bool first_line = true;
+  while (start <= text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (!first_line) out += "\n" + std::string(indent, ' ');
+    first_line = false;
+    if (!line.empty() && line[0] == ' ') {
+      out += line;
+    } else {
+      size_t col = 0;
+      size_t i = 0;
+      while (i < line.size()) {
+        size_t sp = line.find(' ', i);
+        std::string word = line.substr(i, sp == std::string::npos ? std::string::npos : sp - i);
+        if (col > 0 && col + 1 + width_of(word) > width) {
+          out += "\n" + std::string(indent, ' ');
+          col = 0;
+        } else if (col > 0) {
+          out += ' ';
+          ++col;
+        }
+        out += word;
+        col += width_of(word);
+        if (sp == std::string::npos) break;
+        i = sp + 1;
+      }
+    }
+    if (nl == std::string::npos) break;
+    start = nl + 1;
   }
   return out;
 }
@@ -81,7 +119,7 @@ std::string render_text(const Report& r, const RenderOptions& o) {
     for (const auto& sec : r.sections) {
       out += "\n" + st.bold(sec.title) + "\n";
       size_t lw = 0;
-      for (const auto& row : sec.rows) lw = std::max(lw, width(row.label));
+      for (const auto& row : sec.rows) lw = std::max(lw, width_of(row.label));
       for (const auto& row : sec.rows) {
         out += "  " + pad(row.label, lw) + "  " + indent_rest(row.value, lw + 4) + "\n";
       }
@@ -97,8 +135,8 @@ std::string render_text(const Report& r, const RenderOptions& o) {
              f.title + "\n";
       size_t fw = 0, vw = 0;
       for (const auto& e : f.evidence) {
-        fw = std::max(fw, width(e.fact));
-        vw = std::max(vw, width(e.value));
+        fw = std::max(fw, width_of(e.fact));
+        vw = std::max(vw, width_of(e.value));
       }
       const std::string lead = "        ";
       bool first = true;
@@ -107,8 +145,10 @@ std::string render_text(const Report& r, const RenderOptions& o) {
                (e.source.empty() ? e.value : pad(e.value, vw) + "  " + st.dim(e.source)) + "\n";
         first = false;
       }
-      if (!f.impact.empty()) out += lead + "impact    " + indent_rest(f.impact, lead.size() + 10) + "\n";
-      if (!f.fix.empty()) out += lead + "fix       " + indent_rest(f.fix, lead.size() + 10) + "\n";
+      constexpr size_t kTextWidth = 100;
+      const size_t body = lead.size() + 10;
+      if (!f.impact.empty()) out += lead + "impact    " + wrap(f.impact, kTextWidth - body, body) + "\n";
+      if (!f.fix.empty()) out += lead + "fix       " + wrap(f.fix, kTextWidth - body, body) + "\n";
       out += lead + "docs      " + st.dim(f.docs_url()) + "\n";
     }
   }

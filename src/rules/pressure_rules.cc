@@ -15,9 +15,13 @@ struct PsiPick {
   const char* scope = "";
 };
 
-PsiPick pick(const Fact<double>& cgroup, const Fact<double>& host) {
-  if (cgroup) return {&cgroup, "cgroup"};
+// In a container its own cgroup's pressure is what its requests feel; outside one (a login session's or a
+// systemd service's cgroup) the host's pressure is.
+PsiPick pick(const Snapshot& s, const Fact<double>& cgroup, const Fact<double>& host) {
+  bool container = s.container.in_container && *s.container.in_container;
+  if (container && cgroup) return {&cgroup, "container"};
   if (host) return {&host, "host"};
+  if (cgroup) return {&cgroup, "cgroup"};
   return {};
 }
 
@@ -47,7 +51,7 @@ void emit(std::vector<Finding>& out, const char* id, const std::string& what, co
 }
 
 void check_cpu(const Snapshot& s, std::vector<Finding>& out) {
-  emit(out, "PSI-CPU-HIGH", "CPU", pick(s.cgroup.psi.cpu_some_avg60, s.host.psi.cpu_some_avg60), {}, 20.0, 0,
+  emit(out, "PSI-CPU-HIGH", "CPU", pick(s, s.cgroup.psi.cpu_some_avg60, s.host.psi.cpu_some_avg60), {}, 20.0, 0,
        "Runnable threads wait for a CPU: request handling, tokenisation and kernel launches are delayed, so the "
        "GPU waits on the host.",
        "Find what competes for the CPUs (infertune monitor, top -H); give the serving container more CPU or fewer "
@@ -55,16 +59,16 @@ void check_cpu(const Snapshot& s, std::vector<Finding>& out) {
 }
 
 void check_memory(const Snapshot& s, std::vector<Finding>& out) {
-  emit(out, "PSI-MEMORY-HIGH", "memory", pick(s.cgroup.psi.memory_some_avg60, s.host.psi.memory_some_avg60),
-       pick(s.cgroup.psi.memory_full_avg60, s.host.psi.memory_full_avg60), 10.0, 5.0,
+  emit(out, "PSI-MEMORY-HIGH", "memory", pick(s, s.cgroup.psi.memory_some_avg60, s.host.psi.memory_some_avg60),
+       pick(s, s.cgroup.psi.memory_full_avg60, s.host.psi.memory_full_avg60), 10.0, 5.0,
        "Tasks stall in memory reclaim or swap-in: every stall adds directly to request latency.",
        "Raise the memory limit or reduce host memory use (see MEMORY-LIMIT-NEAR, SWAP-IN-USE); check for page "
        "cache thrash from reading model files on every start.");
 }
 
 void check_io(const Snapshot& s, std::vector<Finding>& out) {
-  emit(out, "PSI-IO-HIGH", "I/O", pick(s.cgroup.psi.io_some_avg60, s.host.psi.io_some_avg60),
-       pick(s.cgroup.psi.io_full_avg60, s.host.psi.io_full_avg60), 20.0, 10.0,
+  emit(out, "PSI-IO-HIGH", "I/O", pick(s, s.cgroup.psi.io_some_avg60, s.host.psi.io_some_avg60),
+       pick(s, s.cgroup.psi.io_full_avg60, s.host.psi.io_full_avg60), 20.0, 10.0,
        "Tasks wait on disk or network storage: model loading, logging or data reads block request threads.",
        "Find the I/O (infertune monitor, iotop); put models on local NVMe or cache them in memory, move heavy "
        "logging off the request path.");

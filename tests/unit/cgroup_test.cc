@@ -80,8 +80,8 @@ TEST(CgroupParse, CpuMaxAutomaxprocsCases) {
   ASSERT_TRUE(only.ok());
   EXPECT_DOUBLE_EQ(only->cores(), 5.0);
 
-  for (const char* bad : {"invalid-max", "invalid-period", "zero-period", "too-few-fields", "too-many-fields",
-                          "empty"}) {
+  for (const char* bad :
+       {"invalid-max", "invalid-period", "zero-period", "too-few-fields", "too-many-fields", "empty"}) {
     auto r = parse_cpu_max(sample(std::string("automaxprocs/cgroups/v2/") + bad));
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
@@ -234,10 +234,10 @@ TEST(CgroupParse, VersionFromMounts) {
   EXPECT_EQ(cgroup_version_of(parse_mountinfo(test::read_text(test::data_path("roots/docker-v2/proc/self/mountinfo")))),
             "v2");
   // Only a named hierarchy (name=systemd) and cgroup2: still v2 for resource control.
-  EXPECT_EQ(cgroup_version_of(parse_mountinfo(
-                "1 0 0:1 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
-                "2 0 0:2 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n")),
-            "v2");
+  EXPECT_EQ(
+      cgroup_version_of(parse_mountinfo("1 0 0:1 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"
+                                        "2 0 0:2 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n")),
+      "v2");
 }
 
 TEST(CgroupParse, DirInMount) {
@@ -262,6 +262,36 @@ TEST(CgroupParse, DirChain) {
   EXPECT_EQ(cgroup_dir_chain("/sys/fs/cgroup", "/sys/fs/cgroup/"), (std::vector<std::string>{"/sys/fs/cgroup"}));
   EXPECT_EQ(cgroup_dir_chain("/elsewhere/x", "/sys/fs/cgroup"), (std::vector<std::string>{"/elsewhere/x"}));
   EXPECT_EQ(cgroup_dir_chain("/sys/fs/cgroupx", "/sys/fs/cgroup"), (std::vector<std::string>{"/sys/fs/cgroupx"}));
+}
+
+TEST(CgroupParse, RandomBytesNeverCrash) {
+  // Deterministic noise built from the characters these formats use, plus arbitrary bytes.
+  static constexpr char kAlphabet[] = "0123456789abcdefmax :/-.,=\\\n\t\0\xff kubepods.slice cri-containerd-";
+  const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    std::string s;
+    size_t len = next() % 200;
+    for (size_t j = 0; j < len; ++j) {
+      s += (next() % 8 == 0) ? static_cast<char>(next() & 0xff) : alphabet[next() % alphabet.size()];
+    }
+    (void)parse_mountinfo(s);
+    (void)parse_proc_cgroup(s);
+    (void)parse_cpu_max(s);
+    (void)parse_cfs_quota(s, std::string_view(s).substr(0, s.size() / 2));
+    (void)parse_memory_limit(s);
+    (void)parse_keyed_values(s);
+    (void)cgroup_dir_in_mount(std::string_view(s).substr(0, s.size() / 3), "/sys/fs/cgroup", s);
+    (void)cgroup_dir_chain(s, "/sys/fs/cgroup");
+    (void)unescape_mount_field(s);
+  }
+  SUCCEED();
 }
 
 // ---- collecting from fixture roots ----

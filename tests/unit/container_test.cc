@@ -103,8 +103,8 @@ TEST(ContainerParse, CgroupPathSigns) {
   EXPECT_EQ(short_id.runtime, "docker");
   EXPECT_EQ(short_id.container_id, "");
 
-  auto cgroupfs = parse_cgroup_path_signs(std::string("/kubepods/burstable/pod7a96c459-d529-44ae-9f99-90d3798d6426/") +
-                                          kHex);
+  auto cgroupfs =
+      parse_cgroup_path_signs(std::string("/kubepods/burstable/pod7a96c459-d529-44ae-9f99-90d3798d6426/") + kHex);
   EXPECT_TRUE(cgroupfs.kubernetes);
   EXPECT_EQ(cgroupfs.pod_uid, "7a96c459-d529-44ae-9f99-90d3798d6426");
   EXPECT_EQ(cgroupfs.container_id, kHex);

@@ -77,6 +77,7 @@ TEST_P(Golden, RenderersMatchGoldenFiles) {
   std::string name = GetParam();
   Snapshot s = collect_root(name);
   Report r = cli::doctor_report(s, "root tests/data/roots/" + name);
+  r.tool_version = "0.0.0+golden";
   RenderOptions plain;
   RenderOptions verbose;
   verbose.verbose = true;

@@ -129,10 +129,10 @@ TEST(Mountinfo, SkipsGarbageAndTruncatedLines) {
   std::string text = "garbage\n"s +
                      "\n"
                      "1 2 3\n"
-                     "x 79 0:28 / /dev/shm rw - tmpfs shm rw\n"                 // non-numeric id
-                     "96 79 028 / /dev/shm rw - tmpfs shm rw\n"                 // no major:minor
-                     "96 79 0:28 / /dev/shm rw shared:1 tmpfs shm rw\n"         // no separator
-                     "96 79 0:28 / relative rw - tmpfs shm rw\n"                // mount point not absolute
+                     "x 79 0:28 / /dev/shm rw - tmpfs shm rw\n"          // non-numeric id
+                     "96 79 028 / /dev/shm rw - tmpfs shm rw\n"          // no major:minor
+                     "96 79 0:28 / /dev/shm rw shared:1 tmpfs shm rw\n"  // no separator
+                     "96 79 0:28 / relative rw - tmpfs shm rw\n"         // mount point not absolute
                      "\x01\x02\xff\xfe binary \x00 junk\n"s +
                      good + "96 79 0:28 / /dev/shm rw,nosuid - tmp";  // truncated last line
   auto mounts = parse_mountinfo(text);

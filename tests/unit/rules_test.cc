@@ -191,7 +191,12 @@ TEST(Rules, PressurePrefersContainerAndEscalatesOnFull) {
   s.host.psi.cpu_some_avg60.set(35.0, "/proc/pressure/cpu");
   EXPECT_TRUE(fires(s, "PSI-CPU-HIGH"));
   s.cgroup.psi.cpu_some_avg60.set(2.0, "/sys/fs/cgroup/cpu.pressure");
-  EXPECT_FALSE(fires(s, "PSI-CPU-HIGH"));  // the container itself is not starved
+  EXPECT_TRUE(fires(s, "PSI-CPU-HIGH"));  // not in a container: the host's pressure is what counts
+  s.container.in_container.set(true, "/.dockerenv");
+  EXPECT_FALSE(fires(s, "PSI-CPU-HIGH"));  // in a container that itself is not starved
+  s.cgroup.psi.cpu_some_avg60.set(40.0, "/sys/fs/cgroup/cpu.pressure");
+  s.host.psi.cpu_some_avg60.set(1.0, "/proc/pressure/cpu");
+  EXPECT_TRUE(fires(s, "PSI-CPU-HIGH"));  // the container starves on a calm host: its own quota
 
   s = healthy();
   s.host.psi.memory_some_avg60.set(12.0, "/proc/pressure/memory");
