@@ -44,7 +44,7 @@ Result<Snapshot> snapshot_from_text(std::string_view text, const std::string& na
   Json j;
   try {
     j = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers such as 1E5454
     std::string msg = e.what();
     // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
     size_t p = msg.find("] ");
