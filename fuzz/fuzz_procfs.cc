@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/strings.h"
+#include "base/version.h"
 #include "collect/cgroup.h"
 #include "collect/container.h"
 #include "collect/cpu.h"
@@ -13,8 +15,6 @@
 #include "collect/pci.h"
 #include "collect/process.h"
 #include "collect/psi.h"
-#include "base/strings.h"
-#include "base/version.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace infertune;

@@ -38,9 +38,11 @@ std::string duration_s(double s) {
   } else if (s < 3600.0) {
     std::snprintf(buf, sizeof buf, "%dm %02ds", static_cast<int>(s / 60), static_cast<int>(std::fmod(s, 60.0)));
   } else if (s < 86400.0) {
-    std::snprintf(buf, sizeof buf, "%dh %02dm", static_cast<int>(s / 3600), static_cast<int>(std::fmod(s, 3600.0) / 60));
+    std::snprintf(buf, sizeof buf, "%dh %02dm", static_cast<int>(s / 3600),
+                  static_cast<int>(std::fmod(s, 3600.0) / 60));
   } else {
-    std::snprintf(buf, sizeof buf, "%dd %dh", static_cast<int>(s / 86400), static_cast<int>(std::fmod(s, 86400.0) / 3600));
+    std::snprintf(buf, sizeof buf, "%dd %dh", static_cast<int>(s / 86400),
+                  static_cast<int>(std::fmod(s, 86400.0) / 3600));
   }
   return buf;
 }

@@ -22,9 +22,7 @@ Command planned(const char* name, const char* summary, const char* what) {
   return c;
 }
 
-std::string version_string() {
-  return std::string("infertune ") + build::kVersion + " (git " + build::kGitHash + ")";
-}
+std::string version_string() { return std::string("infertune ") + build::kVersion + " (git " + build::kGitHash + ")"; }
 
 std::vector<std::string> option_names(const CLI::App& app) {
   std::vector<std::string> out;
@@ -81,8 +79,7 @@ const std::vector<Command>& commands() {
 
 int run_cli(int argc, char** argv) {
   GlobalOptions g;
-  CLI::App app{"infertune: why is this GPU inference service slow, and what to change. With evidence.",
-               "infertune"};
+  CLI::App app{"infertune: why is this GPU inference service slow, and what to change. With evidence.", "infertune"};
   app.set_version_flag("--version", version_string(), "Print the version (with git hash) and exit");
   app.set_help_flag("-h,--help", "Print help and exit");
   app.require_subcommand(0, 1);
@@ -177,8 +174,7 @@ int run_cli(int argc, char** argv) {
         return usage_error_line("unknown flag '" + first + "'" + suggestion(first, option_names(app)),
                                 "infertune --help");
       }
-      return usage_error_line("unknown command '" + first + "'" + suggestion(first, command_names),
-                              "infertune --help");
+      return usage_error_line("unknown command '" + first + "'" + suggestion(first, command_names), "infertune --help");
     }
     std::string hint = "infertune " + active->get_name() + " --help";
     if (!first.empty() && first[0] == '-') {

@@ -15,8 +15,8 @@ struct Command {
   std::string summary;
   // Empty when the command is built; otherwise what it will do, for the "not available yet" message.
   std::string not_available;
-  std::function<void(CLI::App&)> add_flags;          // may be empty
-  std::function<int(const GlobalOptions&)> run;      // returns an exit code
+  std::function<void(CLI::App&)> add_flags;      // may be empty
+  std::function<int(const GlobalOptions&)> run;  // returns an exit code
 };
 
 const std::vector<Command>& commands();

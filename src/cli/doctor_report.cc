@@ -35,8 +35,7 @@ Section host_section(const Snapshot& s) {
   const auto& m = s.host.memory;
   Section sec{"Host", {}};
   sec.rows.push_back({"System", join({os.hostname.value_or(""), os.pretty_name.value_or(""),
-                                      os.kernel_release ? "kernel " + *os.kernel_release : "",
-                                      os.arch.value_or("")})});
+                                      os.kernel_release ? "kernel " + *os.kernel_release : "", os.arch.value_or("")})});
   std::string topo;
   if (cpu.sockets) topo += std::to_string(*cpu.sockets) + (*cpu.sockets == 1 ? " socket" : " sockets");
   if (cpu.cores) topo += (topo.empty() ? "" : ", ") + std::to_string(*cpu.cores) + " cores";
@@ -45,19 +44,19 @@ Section host_section(const Snapshot& s) {
   if (cpu.governors) {
     for (const auto& x : *cpu.governors) gov += (gov.empty() ? "governor " : ", ") + x;
   }
-  sec.rows.push_back({"CPU", join({cpu.model.value_or(""), topo,
-                                   cpu.numa_nodes ? std::to_string(*cpu.numa_nodes) + " NUMA node" +
-                                                        (*cpu.numa_nodes == 1 ? "" : "s")
-                                                  : "",
-                                   gov})});
+  sec.rows.push_back(
+      {"CPU",
+       join({cpu.model.value_or(""), topo,
+             cpu.numa_nodes ? std::to_string(*cpu.numa_nodes) + " NUMA node" + (*cpu.numa_nodes == 1 ? "" : "s") : "",
+             gov})});
   std::string mem;
   if (m.total_bytes) mem = b(*m.total_bytes) + " total";
   if (m.available_bytes) mem += (mem.empty() ? "" : ", ") + b(*m.available_bytes) + " available";
   std::string swap;
   if (m.swap_total_bytes && m.swap_free_bytes) {
-    swap = *m.swap_total_bytes == 0 ? "no swap"
-                                    : "swap " + b(*m.swap_total_bytes - *m.swap_free_bytes) + " used of " +
-                                          b(*m.swap_total_bytes);
+    swap = *m.swap_total_bytes == 0
+               ? "no swap"
+               : "swap " + b(*m.swap_total_bytes - *m.swap_free_bytes) + " used of " + b(*m.swap_total_bytes);
   }
   std::string huge;
   if (m.hugepages_total && *m.hugepages_total > 0) huge = std::to_string(*m.hugepages_total) + " hugepages";
@@ -67,8 +66,9 @@ Section host_section(const Snapshot& s) {
     auto pc = [](const char* n, const Fact<double>& f) {
       return f ? std::string(n) + " " + units::number(*f, 1) + "%" : std::string();
     };
-    sec.rows.push_back({"Pressure", join({pc("cpu", p.cpu_some_avg60), pc("memory", p.memory_some_avg60),
-                                          pc("io", p.io_some_avg60)}) + " (some, last 60 s)"});
+    sec.rows.push_back(
+        {"Pressure", join({pc("cpu", p.cpu_some_avg60), pc("memory", p.memory_some_avg60), pc("io", p.io_some_avg60)}) +
+                         " (some, last 60 s)"});
   }
   return sec;
 }
@@ -83,10 +83,8 @@ Section container_section(const Snapshot& s) {
   } else if (!*c.in_container) {
     where = "none (runs directly on the host or VM)";
   } else {
-    where = join({c.runtime.value_or("container"),
-                  c.orchestrator && *c.orchestrator != "none" ? *c.orchestrator : "",
-                  c.container_id ? "id " + c.container_id->substr(0, 12) : "",
-                  c.pod_uid ? "pod " + *c.pod_uid : ""});
+    where = join({c.runtime.value_or("container"), c.orchestrator && *c.orchestrator != "none" ? *c.orchestrator : "",
+                  c.container_id ? "id " + c.container_id->substr(0, 12) : "", c.pod_uid ? "pod " + *c.pod_uid : ""});
   }
   sec.rows.push_back({"Runtime", where});
   std::string cpu;
@@ -95,8 +93,7 @@ Section container_section(const Snapshot& s) {
   }
   std::string thr;
   if (cg.cpu_nr_periods && cg.cpu_nr_throttled && *cg.cpu_nr_periods > 0) {
-    thr = "throttled " + std::to_string(*cg.cpu_nr_throttled) + "/" + std::to_string(*cg.cpu_nr_periods) +
-          " periods";
+    thr = "throttled " + std::to_string(*cg.cpu_nr_throttled) + "/" + std::to_string(*cg.cpu_nr_periods) + " periods";
   }
   sec.rows.push_back({"cgroup", join({cg.version.value_or(""), cg.path.value_or(""), cpu,
                                       cg.cpuset_cpus ? "cpuset " + *cg.cpuset_cpus : "", thr})});
@@ -104,9 +101,9 @@ Section container_section(const Snapshot& s) {
   if (cg.memory_limit_bytes) {
     mem = *cg.memory_limit_bytes == kUnlimited ? "no memory limit" : "memory limit " + b(*cg.memory_limit_bytes);
   }
-  sec.rows.push_back({"Memory", join({mem, cg.memory_usage_bytes ? b(*cg.memory_usage_bytes) + " in use" : "",
-                                      cg.memory_oom_kills ? std::to_string(*cg.memory_oom_kills) + " OOM kills"
-                                                          : ""})});
+  sec.rows.push_back(
+      {"Memory", join({mem, cg.memory_usage_bytes ? b(*cg.memory_usage_bytes) + " in use" : "",
+                       cg.memory_oom_kills ? std::to_string(*cg.memory_oom_kills) + " OOM kills" : ""})});
   if (c.shm_size_bytes) sec.rows.push_back({"/dev/shm", b(*c.shm_size_bytes)});
   return sec;
 }
@@ -114,15 +111,15 @@ Section container_section(const Snapshot& s) {
 Section process_section(const Snapshot& s) {
   const auto& p = s.process;
   Section sec{"Process", {}};
-  sec.rows.push_back({"CPUs allowed", p.cpus_allowed_list ? *p.cpus_allowed_list +
-                                                                (p.cpus_allowed ? " (" + std::to_string(*p.cpus_allowed) + ")" : "")
-                                                          : "unknown"});
-  sec.rows.push_back({"Limits", join({p.nofile_soft ? "open files " + (*p.nofile_soft == kUnlimited
-                                                                          ? std::string("unlimited")
-                                                                          : std::to_string(*p.nofile_soft))
-                                                    : "",
-                                      p.memlock_soft_bytes ? "locked memory " + limit_bytes(p.memlock_soft_bytes)
-                                                           : ""})});
+  sec.rows.push_back(
+      {"CPUs allowed", p.cpus_allowed_list
+                           ? *p.cpus_allowed_list + (p.cpus_allowed ? " (" + std::to_string(*p.cpus_allowed) + ")" : "")
+                           : "unknown"});
+  sec.rows.push_back(
+      {"Limits", join({p.nofile_soft ? "open files " + (*p.nofile_soft == kUnlimited ? std::string("unlimited")
+                                                                                     : std::to_string(*p.nofile_soft))
+                                     : "",
+                       p.memlock_soft_bytes ? "locked memory " + limit_bytes(p.memlock_soft_bytes) : ""})});
   std::string env;
   if (p.env) {
     for (const auto& [k, v] : *p.env) {

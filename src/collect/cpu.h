@@ -15,9 +15,9 @@
 namespace infertune {
 
 struct CpuInfo {
-  std::string model;   // x86 "model name"; aarch64: the part name ("Neoverse-N1") or "implementer 0x41 part 0xd0c"
-  std::string vendor;  // x86 "vendor_id"; aarch64: the implementer's name ("ARM") or its code
-  int64_t processors = 0;          // "processor" entries
+  std::string model;       // x86 "model name"; aarch64: the part name ("Neoverse-N1") or "implementer 0x41 part 0xd0c"
+  std::string vendor;      // x86 "vendor_id"; aarch64: the implementer's name ("ARM") or its code
+  int64_t processors = 0;  // "processor" entries
   std::optional<int64_t> sockets;  // distinct "physical id"; nullopt when cpuinfo has none (aarch64, some VMs)
   std::optional<int64_t> cores;    // distinct (physical id, core id) pairs; nullopt likewise
   std::vector<std::string> flags;  // "flags" (x86) or "Features" (aarch64) of the first processor

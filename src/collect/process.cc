@@ -13,24 +13,52 @@ namespace {
 // need no secret filtering. Grouped by what they change.
 const std::vector<std::string_view> kRelevantEnv = {
     // Which GPUs the process sees, and how (NVIDIA container runtime, CUDA runtime).
-    "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "NVIDIA_REQUIRE_CUDA",
-    "CUDA_DEVICE_ORDER", "CUDA_MPS_PIPE_DIRECTORY", "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE",
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+    "NVIDIA_REQUIRE_CUDA",
+    "CUDA_DEVICE_ORDER",
+    "CUDA_MPS_PIPE_DIRECTORY",
+    "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE",
     // CUDA behaviour that costs speed or start-up time.
-    "CUDA_LAUNCH_BLOCKING", "CUDA_MODULE_LOADING", "CUDA_CACHE_DISABLE", "CUDA_DEVICE_MAX_CONNECTIONS",
+    "CUDA_LAUNCH_BLOCKING",
+    "CUDA_MODULE_LOADING",
+    "CUDA_CACHE_DISABLE",
+    "CUDA_DEVICE_MAX_CONNECTIONS",
     // Where CUDA and other libraries are looked up.
-    "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH", "LD_PRELOAD",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "LD_LIBRARY_PATH",
+    "LD_PRELOAD",
     // CPU thread pools (oversubscription under a CPU quota is a classic slowdown).
-    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_PROC_BIND",
-    "OMP_WAIT_POLICY", "KMP_AFFINITY", "KMP_BLOCKTIME", "TOKENIZERS_PARALLELISM",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "OMP_PROC_BIND",
+    "OMP_WAIT_POLICY",
+    "KMP_AFFINITY",
+    "KMP_BLOCKTIME",
+    "TOKENIZERS_PARALLELISM",
     // PyTorch.
-    "PYTORCH_CUDA_ALLOC_CONF", "PYTORCH_NO_CUDA_MEMORY_CACHING", "TORCH_CUDNN_V8_API_ENABLED",
+    "PYTORCH_CUDA_ALLOC_CONF",
+    "PYTORCH_NO_CUDA_MEMORY_CACHING",
+    "TORCH_CUDNN_V8_API_ENABLED",
     "CUBLAS_WORKSPACE_CONFIG",
     // NCCL (multi-GPU).
-    "NCCL_DEBUG", "NCCL_P2P_DISABLE", "NCCL_IB_DISABLE", "NCCL_SHM_DISABLE",
+    "NCCL_DEBUG",
+    "NCCL_P2P_DISABLE",
+    "NCCL_IB_DISABLE",
+    "NCCL_SHM_DISABLE",
     // TensorFlow.
-    "TF_FORCE_GPU_ALLOW_GROWTH", "TF_GPU_ALLOCATOR", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "TF_XLA_FLAGS",
+    "TF_FORCE_GPU_ALLOW_GROWTH",
+    "TF_GPU_ALLOCATOR",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "TF_XLA_FLAGS",
     // Model hub (offline mode changes start-up behaviour).
-    "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
+    "HF_HUB_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
     // Where the process runs (set in every Kubernetes pod).
     "KUBERNETES_SERVICE_HOST",
 };
@@ -150,8 +178,7 @@ void collect_process(const FsRoot& fs, ProcessFacts& out) {
   }
   if (st.cpus_allowed_list) {
     out.cpus_allowed_list.set(*st.cpus_allowed_list, status_path.display);
-    out.cpus_allowed.set(static_cast<int64_t>(str::parse_cpu_list(*st.cpus_allowed_list)->size()),
-                         status_path.display);
+    out.cpus_allowed.set(static_cast<int64_t>(str::parse_cpu_list(*st.cpus_allowed_list)->size()), status_path.display);
   } else {
     out.cpus_allowed_list.unknown(why_status("Cpus_allowed_list:"));
     out.cpus_allowed.unknown(why_status("Cpus_allowed_list:"));
@@ -168,8 +195,8 @@ void collect_process(const FsRoot& fs, ProcessFacts& out) {
       hard.set(it->second.hard, limits_path.display);
       return;
     }
-    std::string why = limits.ok() ? limits_path.display + " has no well-formed \"" + row + "\" row"
-                                  : limits.error().message;
+    std::string why =
+        limits.ok() ? limits_path.display + " has no well-formed \"" + row + "\" row" : limits.error().message;
     soft.unknown(why);
     hard.unknown(why);
   };

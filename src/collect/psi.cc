@@ -21,9 +21,12 @@ std::optional<PsiLine> parse_line(const std::vector<std::string_view>& fields) {
     }
     auto d = str::parse_double(val);
     if (!d || *d < 0 || *d > 100) return std::nullopt;
-    if (key == "avg10") l.avg10 = *d, seen |= 1;
-    else if (key == "avg60") l.avg60 = *d, seen |= 2;
-    else if (key == "avg300") l.avg300 = *d, seen |= 4;
+    if (key == "avg10")
+      l.avg10 = *d, seen |= 1;
+    else if (key == "avg60")
+      l.avg60 = *d, seen |= 2;
+    else if (key == "avg300")
+      l.avg300 = *d, seen |= 4;
   }
   if (seen != 7) return std::nullopt;
   return l;
@@ -35,8 +38,10 @@ std::optional<PsiResource> parse_psi(std::string_view text) {
   for (auto line : str::lines(text)) {
     auto f = str::split_ws(line);
     if (f.empty()) continue;
-    if (f[0] == "some") r.some = parse_line(f);
-    else if (f[0] == "full") r.full = parse_line(f);
+    if (f[0] == "some")
+      r.some = parse_line(f);
+    else if (f[0] == "full")
+      r.full = parse_line(f);
   }
   if (!r.some && !r.full) return std::nullopt;
   return r;
@@ -75,7 +80,8 @@ void fill_psi(const char* resource, const Result<std::string>& text, const std::
 }
 
 void collect_system_psi(const FsRoot& fs, PsiFacts& out) {
-  collect_psi_files(fs, [&](const char* r) { return fs.proc(std::string("pressure/") + r); }, out);
+  collect_psi_files(
+      fs, [&](const char* r) { return fs.proc(std::string("pressure/") + r); }, out);
 }
 
 }  // namespace infertune

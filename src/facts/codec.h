@@ -19,8 +19,8 @@ namespace infertune::codec {
 template <class T, class = void>
 struct has_fields : std::false_type {};
 template <class T>
-struct has_fields<T, std::void_t<decltype(T::fields(std::declval<T&>(), [](const char*, auto&) {}))>>
-    : std::true_type {};
+struct has_fields<T, std::void_t<decltype(T::fields(std::declval<T&>(), [](const char*, auto&) {}))>> : std::true_type {
+};
 
 template <class T>
 struct is_fact : std::false_type {};
@@ -41,11 +41,16 @@ std::string decode(const Json& j, T& out, const std::string& path, const Provena
 
 template <class T>
 const char* type_word() {
-  if constexpr (std::is_same_v<T, bool>) return "true or false";
-  else if constexpr (std::is_integral_v<T>) return "an integer";
-  else if constexpr (std::is_floating_point_v<T>) return "a number";
-  else if constexpr (std::is_same_v<T, std::string>) return "a string";
-  else return "an object";
+  if constexpr (std::is_same_v<T, bool>)
+    return "true or false";
+  else if constexpr (std::is_integral_v<T>)
+    return "an integer";
+  else if constexpr (std::is_floating_point_v<T>)
+    return "a number";
+  else if constexpr (std::is_same_v<T, std::string>)
+    return "a string";
+  else
+    return "an object";
 }
 
 inline std::string mismatch(const std::string& path, const char* want, const Json& got) {
@@ -119,11 +124,17 @@ Json encode(const T& v, const std::string& path, Provenance* prov) {
     return child;
   } else if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T>) {
     return Json(v);
-  } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
+  } else if constexpr (requires {
+                         typename T::key_type;
+                         typename T::mapped_type;
+                       }) {
     Json o = Json::object();
     for (const auto& [k, x] : v) o[k] = encode(x, path + "." + k, prov);
     return o;
-  } else if constexpr (requires { typename T::value_type; v.size(); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         v.size();
+                       }) {
     Json a = Json::array();
     size_t i = 0;
     for (const auto& x : v) a.push_back(encode(x, path + "[" + std::to_string(i++) + "]", prov));
@@ -166,7 +177,10 @@ std::string decode(const Json& j, T& out, const std::string& path, const Provena
     if (!j.is_string()) return mismatch(path, "a string", j);
     out = j.template get<std::string>();
     return {};
-  } else if constexpr (requires { typename T::key_type; typename T::mapped_type; }) {
+  } else if constexpr (requires {
+                         typename T::key_type;
+                         typename T::mapped_type;
+                       }) {
     if (!j.is_object()) return mismatch(path, "an object", j);
     out.clear();
     for (auto it = j.begin(); it != j.end(); ++it) {
@@ -176,7 +190,10 @@ std::string decode(const Json& j, T& out, const std::string& path, const Provena
       out.emplace(it.key(), std::move(x));
     }
     return {};
-  } else if constexpr (requires { typename T::value_type; out.push_back(std::declval<typename T::value_type>()); }) {
+  } else if constexpr (requires {
+                         typename T::value_type;
+                         out.push_back(std::declval<typename T::value_type>());
+                       }) {
     if (!j.is_array()) return mismatch(path, "an array", j);
     out.clear();
     size_t i = 0;

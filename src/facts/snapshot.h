@@ -42,15 +42,15 @@ struct OsFacts {
 };
 
 struct CpuFacts {
-  Fact<std::string> model;              // /proc/cpuinfo "model name"
-  Fact<std::string> vendor;             // vendor_id / CPU implementer
-  Fact<int64_t> sockets;                // distinct "physical id"
-  Fact<int64_t> cores;                  // distinct (physical id, core id) pairs
-  Fact<int64_t> logical_cpus;           // online logical CPUs of the host
-  Fact<std::string> online_list;        // /sys/devices/system/cpu/online, "0-63"
-  Fact<int64_t> numa_nodes;             // /sys/devices/system/node/node*
-  Fact<std::vector<std::string>> governors;  // distinct cpufreq scaling governors
-  Fact<double> max_mhz;                 // cpuinfo_max_freq, MHz
+  Fact<std::string> model;                           // /proc/cpuinfo "model name"
+  Fact<std::string> vendor;                          // vendor_id / CPU implementer
+  Fact<int64_t> sockets;                             // distinct "physical id"
+  Fact<int64_t> cores;                               // distinct (physical id, core id) pairs
+  Fact<int64_t> logical_cpus;                        // online logical CPUs of the host
+  Fact<std::string> online_list;                     // /sys/devices/system/cpu/online, "0-63"
+  Fact<int64_t> numa_nodes;                          // /sys/devices/system/node/node*
+  Fact<std::vector<std::string>> governors;          // distinct cpufreq scaling governors
+  Fact<double> max_mhz;                              // cpuinfo_max_freq, MHz
   Fact<std::vector<std::string>> flags_of_interest;  // avx2, avx512f, amx_tile, ... present on the CPU
 
   template <class S, class V>
@@ -69,14 +69,14 @@ struct CpuFacts {
 };
 
 struct MemoryFacts {
-  Fact<int64_t> total_bytes;        // MemTotal
-  Fact<int64_t> available_bytes;    // MemAvailable
-  Fact<int64_t> swap_total_bytes;   // SwapTotal
-  Fact<int64_t> swap_free_bytes;    // SwapFree
-  Fact<int64_t> hugepages_total;    // HugePages_Total
-  Fact<int64_t> hugepages_free;     // HugePages_Free
+  Fact<int64_t> total_bytes;          // MemTotal
+  Fact<int64_t> available_bytes;      // MemAvailable
+  Fact<int64_t> swap_total_bytes;     // SwapTotal
+  Fact<int64_t> swap_free_bytes;      // SwapFree
+  Fact<int64_t> hugepages_total;      // HugePages_Total
+  Fact<int64_t> hugepages_free;       // HugePages_Free
   Fact<int64_t> hugepage_size_bytes;  // Hugepagesize
-  Fact<std::string> thp_enabled;    // /sys/kernel/mm/transparent_hugepage/enabled, the selected mode
+  Fact<std::string> thp_enabled;      // /sys/kernel/mm/transparent_hugepage/enabled, the selected mode
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -128,13 +128,13 @@ struct HostFacts {
 
 struct ContainerFacts {
   Fact<bool> in_container;
-  Fact<std::string> runtime;        // docker, containerd, cri-o, podman, lxc, other
-  Fact<std::string> orchestrator;   // kubernetes, none
-  Fact<std::string> container_id;   // 64-hex id when the cgroup path shows it
-  Fact<std::string> pod_uid;        // Kubernetes pod UID when the cgroup path shows it
+  Fact<std::string> runtime;             // docker, containerd, cri-o, podman, lxc, other
+  Fact<std::string> orchestrator;        // kubernetes, none
+  Fact<std::string> container_id;        // 64-hex id when the cgroup path shows it
+  Fact<std::string> pod_uid;             // Kubernetes pod UID when the cgroup path shows it
   Fact<std::vector<std::string>> signs;  // what gave it away: "/.dockerenv exists", "cgroup path ...", ...
-  Fact<int64_t> shm_size_bytes;     // size of the /dev/shm mount
-  Fact<int64_t> shm_used_bytes;     // live only
+  Fact<int64_t> shm_size_bytes;          // size of the /dev/shm mount
+  Fact<int64_t> shm_used_bytes;          // live only
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -150,22 +150,22 @@ struct ContainerFacts {
 };
 
 struct CgroupFacts {
-  Fact<std::string> version;          // "v1", "v2" or "hybrid" (v1 controllers + a cgroup2 mount)
-  Fact<std::string> path;             // this process's cgroup (v2 path, or v1 cpu controller path)
-  Fact<double> cpu_limit_cores;       // quota/period, tightest over the ancestors; -1 = no limit
-  Fact<int64_t> cpu_quota_us;         // of the cgroup that sets the limit; -1 = no limit
+  Fact<std::string> version;     // "v1", "v2" or "hybrid" (v1 controllers + a cgroup2 mount)
+  Fact<std::string> path;        // this process's cgroup (v2 path, or v1 cpu controller path)
+  Fact<double> cpu_limit_cores;  // quota/period, tightest over the ancestors; -1 = no limit
+  Fact<int64_t> cpu_quota_us;    // of the cgroup that sets the limit; -1 = no limit
   Fact<int64_t> cpu_period_us;
-  Fact<std::string> cpuset_cpus;      // cpuset.cpus(.effective), "0-3"
-  Fact<int64_t> cpu_nr_periods;       // cpu.stat
-  Fact<int64_t> cpu_nr_throttled;     // cpu.stat
-  Fact<double> cpu_throttled_s;       // cpu.stat throttled_usec (v2) / throttled_time ns (v1)
-  Fact<int64_t> memory_limit_bytes;   // memory.max / memory.limit_in_bytes, tightest; -1 = no limit
-  Fact<int64_t> memory_usage_bytes;   // memory.current / memory.usage_in_bytes
+  Fact<std::string> cpuset_cpus;             // cpuset.cpus(.effective), "0-3"
+  Fact<int64_t> cpu_nr_periods;              // cpu.stat
+  Fact<int64_t> cpu_nr_throttled;            // cpu.stat
+  Fact<double> cpu_throttled_s;              // cpu.stat throttled_usec (v2) / throttled_time ns (v1)
+  Fact<int64_t> memory_limit_bytes;          // memory.max / memory.limit_in_bytes, tightest; -1 = no limit
+  Fact<int64_t> memory_usage_bytes;          // memory.current / memory.usage_in_bytes
   Fact<int64_t> memory_inactive_file_bytes;  // reclaimable page cache inside the usage (memory.stat)
   Fact<int64_t> memory_swap_limit_bytes;     // memory.swap.max; -1 = no limit
-  Fact<int64_t> memory_oom_events;    // memory.events "oom" (v2) / memory.failcnt hits (v1: failcnt)
-  Fact<int64_t> memory_oom_kills;     // memory.events "oom_kill" / memory.oom_control "oom_kill"
-  PsiFacts psi;                       // the cgroup's own *.pressure files (v2)
+  Fact<int64_t> memory_oom_events;           // memory.events "oom" (v2) / memory.failcnt hits (v1: failcnt)
+  Fact<int64_t> memory_oom_kills;            // memory.events "oom_kill" / memory.oom_control "oom_kill"
+  PsiFacts psi;                              // the cgroup's own *.pressure files (v2)
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -195,7 +195,7 @@ struct ProcessFacts {
   Fact<int64_t> cpus_allowed;           // count of the above
   Fact<int64_t> nofile_soft;            // /proc/<pid>/limits "Max open files"; -1 = unlimited
   Fact<int64_t> nofile_hard;
-  Fact<int64_t> memlock_soft_bytes;     // "Max locked memory"; -1 = unlimited
+  Fact<int64_t> memlock_soft_bytes;  // "Max locked memory"; -1 = unlimited
   Fact<int64_t> memlock_hard_bytes;
   // Environment variables that change GPU/framework behaviour, as set (absent = not set).
   Fact<std::map<std::string, std::string>> env;
@@ -216,7 +216,7 @@ struct ProcessFacts {
 // First GPU facts: what the PCI bus and /dev show without any NVIDIA library. The GPU issue adds
 // driver, NVML and CUDA facts beside these.
 struct PciDeviceFacts {
-  std::string address;   // "0000:3b:00.0"
+  std::string address;     // "0000:3b:00.0"
   std::string vendor_id;   // "0x10de"
   std::string device_id;   // "0x2330"
   std::string class_code;  // "0x030200"

@@ -20,9 +20,8 @@ constexpr const char* kSchemaName = "infertune.snapshot";
 Json snapshot_to_json(const Snapshot& s) {
   Json j = Json::object();
   j["schema"] = kSchemaName;
-  j["schema_version"] = s.schema_version.empty()
-                            ? std::to_string(kSnapshotMajor) + "." + std::to_string(kSnapshotMinor)
-                            : s.schema_version;
+  j["schema_version"] = s.schema_version.empty() ? std::to_string(kSnapshotMajor) + "." + std::to_string(kSnapshotMinor)
+                                                 : s.schema_version;
   j["tool_version"] = s.tool_version;
   j["collected_at"] = s.collected_at;
   j["root"] = s.root;

@@ -1,13 +1,16 @@
 #include "report/render.h"
 
-
 namespace infertune {
 
 bool parse_format(std::string_view text, Format& out) {
-  if (text == "text") out = Format::kText;
-  else if (text == "json") out = Format::kJson;
-  else if (text == "markdown" || text == "md") out = Format::kMarkdown;
-  else return false;
+  if (text == "text")
+    out = Format::kText;
+  else if (text == "json")
+    out = Format::kJson;
+  else if (text == "markdown" || text == "md")
+    out = Format::kMarkdown;
+  else
+    return false;
   return true;
 }
 

@@ -9,11 +9,16 @@ namespace {
 std::string cell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += "<br>";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += "<br>";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
   }
   return out;
 }
@@ -45,8 +50,8 @@ std::string render_markdown(const Report& r, const RenderOptions& o) {
     if (!f.evidence.empty()) {
       out += "| Evidence | Value | Source |\n|---|---|---|\n";
       for (const auto& e : f.evidence) {
-        out += "| " + cell(e.fact) + " | " + cell(e.value) + " | " + (e.source.empty() ? "" : "`" + cell(e.source) + "`") +
-               " |\n";
+        out += "| " + cell(e.fact) + " | " + cell(e.value) + " | " +
+               (e.source.empty() ? "" : "`" + cell(e.source) + "`") + " |\n";
       }
       out += "\n";
     }

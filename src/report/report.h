@@ -24,7 +24,7 @@ struct Section {
 struct Report {
   std::string command;       // "doctor"
   std::string tool_version;  // "0.1.0+0123456789ab", set by the command from the build
-  std::string subject;  // what was examined: "host ip-10-0-0-7" or "snapshot s.json (host ...)"
+  std::string subject;       // what was examined: "host ip-10-0-0-7" or "snapshot s.json (host ...)"
   std::vector<Section> sections;
   std::vector<Finding> findings;      // ranked
   std::vector<std::string> unknowns;  // "host.cpu.governors: no cpufreq in sysfs" (shown with --verbose)

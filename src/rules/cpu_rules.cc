@@ -41,14 +41,14 @@ std::optional<ThreadEstimate> framework_threads(const Snapshot& s) {
                                       s.host.cpu.cores, std::to_string(*s.host.cpu.cores))};
   }
   if (s.process.cpus_allowed && *s.process.cpus_allowed > 0) {
-    return ThreadEstimate{static_cast<long>(*s.process.cpus_allowed),
-                          evidence_of("CPUs the process may run on", s.process.cpus_allowed,
-                                      std::to_string(*s.process.cpus_allowed))};
+    return ThreadEstimate{
+        static_cast<long>(*s.process.cpus_allowed),
+        evidence_of("CPUs the process may run on", s.process.cpus_allowed, std::to_string(*s.process.cpus_allowed))};
   }
   if (s.host.cpu.logical_cpus && *s.host.cpu.logical_cpus > 0) {
-    return ThreadEstimate{static_cast<long>(*s.host.cpu.logical_cpus),
-                          evidence_of("host logical CPUs", s.host.cpu.logical_cpus,
-                                      std::to_string(*s.host.cpu.logical_cpus))};
+    return ThreadEstimate{
+        static_cast<long>(*s.host.cpu.logical_cpus),
+        evidence_of("host logical CPUs", s.host.cpu.logical_cpus, std::to_string(*s.host.cpu.logical_cpus))};
   }
   return std::nullopt;
 }
@@ -73,8 +73,8 @@ void check_quota_threads(const Snapshot& s, std::vector<Finding>& out) {
   f.evidence.push_back(est->evidence);
   if (!omp_set) f.evidence.push_back(Evidence{"OMP_NUM_THREADS", "not set", s.process.env.source});
   if (s.host.cpu.logical_cpus) {
-    f.evidence.push_back(evidence_of("host logical CPUs", s.host.cpu.logical_cpus,
-                                     std::to_string(*s.host.cpu.logical_cpus)));
+    f.evidence.push_back(
+        evidence_of("host logical CPUs", s.host.cpu.logical_cpus, std::to_string(*s.host.cpu.logical_cpus)));
   }
   f.impact = std::to_string(est->threads) + " busy threads on a " + units::number(cores) +
              "-CPU quota exhaust it early in every scheduling period and the whole container is throttled "
@@ -106,13 +106,14 @@ void check_throttled(const Snapshot& s, std::vector<Finding>& out) {
   if (cg.cpu_limit_cores && *cg.cpu_limit_cores > 0) {
     f.evidence.push_back(evidence_of("CPU limit", cg.cpu_limit_cores, units::number(*cg.cpu_limit_cores) + " CPUs"));
   }
-  std::string period = cg.cpu_period_us ? units::number(static_cast<double>(*cg.cpu_period_us) / 1000.0) + " ms"
-                                        : "100 ms";
+  std::string period =
+      cg.cpu_period_us ? units::number(static_cast<double>(*cg.cpu_period_us) / 1000.0) + " ms" : "100 ms";
   f.impact = "Each throttled period stops every thread of the container until the next " + period +
              " period begins: requests in flight wait up to that long, which shows as p99 latency spikes.";
-  f.fix = "Raise the CPU limit (Kubernetes: resources.limits.cpu, or drop the limit and keep the request; Docker: "
-          "--cpus) or lower the thread count (OMP_NUM_THREADS, torch.set_num_threads) to what the limit allows. "
-          "The counters are cumulative since the container started: compare two readings to see the current rate.";
+  f.fix =
+      "Raise the CPU limit (Kubernetes: resources.limits.cpu, or drop the limit and keep the request; Docker: "
+      "--cpus) or lower the thread count (OMP_NUM_THREADS, torch.set_num_threads) to what the limit allows. "
+      "The counters are cumulative since the container started: compare two readings to see the current rate.";
   f.weight = ratio;
   out.push_back(std::move(f));
 }
@@ -129,14 +130,17 @@ void check_governor(const Snapshot& s, std::vector<Finding>& out) {
   f.severity = Severity::kWarning;
   f.title = "CPU frequency governor is powersave";
   f.evidence.push_back(evidence_of("cpufreq scaling governors", g, list));
-  if (s.host.cpu.max_mhz) f.evidence.push_back(evidence_of("max frequency", s.host.cpu.max_mhz,
-                                                           units::number(*s.host.cpu.max_mhz, 0) + " MHz"));
-  f.impact = "The host-side share of every request (kernel launches, tokenisation, data loading, Python) runs "
-             "at lower clocks and ramps up late after idle gaps; with the acpi-cpufreq driver powersave pins the "
-             "minimum frequency.";
-  f.fix = "On the node (not in the container): sudo cpupower frequency-set -g performance\n"
-          "(or set the performance profile in the BIOS / cloud instance; with intel_pstate also consider "
-          "energy_performance_preference=performance)";
+  if (s.host.cpu.max_mhz)
+    f.evidence.push_back(
+        evidence_of("max frequency", s.host.cpu.max_mhz, units::number(*s.host.cpu.max_mhz, 0) + " MHz"));
+  f.impact =
+      "The host-side share of every request (kernel launches, tokenisation, data loading, Python) runs "
+      "at lower clocks and ramps up late after idle gaps; with the acpi-cpufreq driver powersave pins the "
+      "minimum frequency.";
+  f.fix =
+      "On the node (not in the container): sudo cpupower frequency-set -g performance\n"
+      "(or set the performance profile in the BIOS / cloud instance; with intel_pstate also consider "
+      "energy_performance_preference=performance)";
   f.weight = 0.3;
   out.push_back(std::move(f));
 }

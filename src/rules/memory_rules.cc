@@ -30,11 +30,13 @@ void check_limit_near(const Snapshot& s, std::vector<Finding>& out) {
   if (cache > 0) {
     f.evidence.push_back(evidence_of("of which reclaimable page cache", cg.memory_inactive_file_bytes, b(cache)));
   }
-  f.impact = "At the limit the kernel reclaims aggressively (stalls) and then OOM-kills the largest process — "
-             "usually the model server, which then reloads the model.";
-  f.fix = "Raise the limit (Kubernetes resources.limits.memory; Docker --memory) to peak use plus headroom, or "
-          "reduce host-side memory: fewer worker processes, smaller DataLoader prefetch, load weights with "
-          "mmap / safetensors instead of copies.";
+  f.impact =
+      "At the limit the kernel reclaims aggressively (stalls) and then OOM-kills the largest process — "
+      "usually the model server, which then reloads the model.";
+  f.fix =
+      "Raise the limit (Kubernetes resources.limits.memory; Docker --memory) to peak use plus headroom, or "
+      "reduce host-side memory: fewer worker processes, smaller DataLoader prefetch, load weights with "
+      "mmap / safetensors instead of copies.";
   f.weight = ratio;
   out.push_back(std::move(f));
 }
@@ -51,11 +53,12 @@ void check_oom(const Snapshot& s, std::vector<Finding>& out) {
   if (cg.memory_limit_bytes && *cg.memory_limit_bytes > 0) {
     f.evidence.push_back(evidence_of("memory limit (cgroup)", cg.memory_limit_bytes, b(*cg.memory_limit_bytes)));
   }
-  if (cg.memory_usage_bytes) f.evidence.push_back(evidence_of("memory in use now", cg.memory_usage_bytes,
-                                                              b(*cg.memory_usage_bytes)));
+  if (cg.memory_usage_bytes)
+    f.evidence.push_back(evidence_of("memory in use now", cg.memory_usage_bytes, b(*cg.memory_usage_bytes)));
   f.impact = "Each kill restarts a worker or the whole server: requests fail and the model is loaded again.";
-  f.fix = "Raise the memory limit above the peak (kubectl describe pod shows OOMKilled; dmesg shows the victim), "
-          "or cut host memory: fewer workers, no duplicate copies of the weights per process.";
+  f.fix =
+      "Raise the memory limit above the peak (kubectl describe pod shows OOMKilled; dmesg shows the victim), "
+      "or cut host memory: fewer workers, no duplicate copies of the weights per process.";
   f.weight = static_cast<double>(n);
   out.push_back(std::move(f));
 }
@@ -71,14 +74,16 @@ void check_swap(const Snapshot& s, std::vector<Finding>& out) {
   f.title = b(used) + " of swap in use";
   f.evidence.push_back(evidence_of("swap used", m.swap_free_bytes, b(used) + " of " + b(*m.swap_total_bytes)));
   if (m.available_bytes && m.total_bytes) {
-    f.evidence.push_back(evidence_of("memory available", m.available_bytes,
-                                     b(*m.available_bytes) + " of " + b(*m.total_bytes)));
+    f.evidence.push_back(
+        evidence_of("memory available", m.available_bytes, b(*m.available_bytes) + " of " + b(*m.total_bytes)));
   }
-  f.impact = "Pages of the serving process (weights held on the host, pinned staging buffers' neighbours, Python "
-             "heap) may be on disk: touching them costs milliseconds each and shows as latency outliers.";
-  f.fix = "Give the node enough memory for the model server, then on a dedicated inference node:\n"
-          "  sudo swapoff -a   (and remove swap from /etc/fstab)\n"
-          "or at least: sudo sysctl vm.swappiness=1";
+  f.impact =
+      "Pages of the serving process (weights held on the host, pinned staging buffers' neighbours, Python "
+      "heap) may be on disk: touching them costs milliseconds each and shows as latency outliers.";
+  f.fix =
+      "Give the node enough memory for the model server, then on a dedicated inference node:\n"
+      "  sudo swapoff -a   (and remove swap from /etc/fstab)\n"
+      "or at least: sudo sysctl vm.swappiness=1";
   f.weight = static_cast<double>(used) / static_cast<double>(std::max<int64_t>(1, *m.swap_total_bytes));
   out.push_back(std::move(f));
 }
@@ -94,11 +99,13 @@ void check_shm(const Snapshot& s, std::vector<Finding>& out) {
   f.title = "/dev/shm in this container is only " + b(size);
   f.evidence.push_back(evidence_of("/dev/shm size", c.shm_size_bytes, b(size)));
   f.evidence.push_back(evidence_of("container", c.in_container, c.runtime ? *c.runtime : "yes"));
-  f.impact = "PyTorch DataLoader workers, multiprocessing tensor sharing, NCCL and vLLM/TGI worker processes pass "
-             "data through /dev/shm; at Docker's default 64 MB they die with \"Bus error\" or \"No space left on "
-             "device\" once batches grow.";
-  f.fix = "Docker: docker run --shm-size=8g ... (or --ipc=host)\n"
-          "Kubernetes: mount an emptyDir with medium: Memory (sizeLimit: 8Gi) at /dev/shm";
+  f.impact =
+      "PyTorch DataLoader workers, multiprocessing tensor sharing, NCCL and vLLM/TGI worker processes pass "
+      "data through /dev/shm; at Docker's default 64 MB they die with \"Bus error\" or \"No space left on "
+      "device\" once batches grow.";
+  f.fix =
+      "Docker: docker run --shm-size=8g ... (or --ipc=host)\n"
+      "Kubernetes: mount an emptyDir with medium: Memory (sizeLimit: 8Gi) at /dev/shm";
   f.weight = 1.0 - static_cast<double>(size) / static_cast<double>(int64_t{512} << 20);
   out.push_back(std::move(f));
 }
@@ -112,17 +119,20 @@ void check_memlock(const Snapshot& s, std::vector<Finding>& out) {
   f.id = "MEMLOCK-LIMIT-LOW";
   // Info: CUDA's own pinned allocations do not count against RLIMIT_MEMLOCK; RDMA registration does.
   f.severity = Severity::kInfo;
-  f.title = "Locked-memory limit is " + b(lim) + ": too low for RDMA-registered host memory (NCCL over IB/EFA, GPUDirect)";
+  f.title =
+      "Locked-memory limit is " + b(lim) + ": too low for RDMA-registered host memory (NCCL over IB/EFA, GPUDirect)";
   f.evidence.push_back(evidence_of("max locked memory (soft)", p.memlock_soft_bytes, b(lim)));
   if (p.memlock_hard_bytes) {
     f.evidence.push_back(evidence_of("max locked memory (hard)", p.memlock_hard_bytes,
                                      *p.memlock_hard_bytes == kUnlimited ? "unlimited" : b(*p.memlock_hard_bytes)));
   }
-  f.impact = "RDMA and GPUDirect (NCCL over InfiniBand/EFA, GDRCopy) must lock the buffers they register; with a "
-             "small RLIMIT_MEMLOCK they fail or fall back to slower copies through pageable memory.";
-  f.fix = "Docker: docker run --ulimit memlock=-1:-1 ...\n"
-          "Kubernetes/containerd: raise LimitMEMLOCK=infinity for the container runtime service, or "
-          "for login sessions '* - memlock unlimited' in /etc/security/limits.conf";
+  f.impact =
+      "RDMA and GPUDirect (NCCL over InfiniBand/EFA, GDRCopy) must lock the buffers they register; with a "
+      "small RLIMIT_MEMLOCK they fail or fall back to slower copies through pageable memory.";
+  f.fix =
+      "Docker: docker run --ulimit memlock=-1:-1 ...\n"
+      "Kubernetes/containerd: raise LimitMEMLOCK=infinity for the container runtime service, or "
+      "for login sessions '* - memlock unlimited' in /etc/security/limits.conf";
   f.weight = 0.2;
   out.push_back(std::move(f));
 }

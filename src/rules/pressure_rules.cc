@@ -27,8 +27,8 @@ PsiPick pick(const Snapshot& s, const Fact<double>& cgroup, const Fact<double>& 
 
 std::string pct(double v) { return units::number(v, 1) + "%"; }
 
-void emit(std::vector<Finding>& out, const char* id, const std::string& what, const PsiPick& some,
-          const PsiPick& full, double warn_some, double err_full, const std::string& impact, const std::string& fix) {
+void emit(std::vector<Finding>& out, const char* id, const std::string& what, const PsiPick& some, const PsiPick& full,
+          double warn_some, double err_full, const std::string& impact, const std::string& fix) {
   bool some_hit = some.fact && **some.fact >= warn_some;
   bool full_hit = full.fact && err_full > 0 && **full.fact >= err_full;
   if (!some_hit && !full_hit) return;
@@ -36,13 +36,15 @@ void emit(std::vector<Finding>& out, const char* id, const std::string& what, co
   f.id = id;
   f.severity = full_hit ? Severity::kError : Severity::kWarning;
   const PsiPick& lead = some.fact ? some : full;
-  f.title = std::string("High ") + what + " pressure: tasks of the " + lead.scope + " stalled " +
-            pct(**lead.fact) + " of the last minute";
+  f.title = std::string("High ") + what + " pressure: tasks of the " + lead.scope + " stalled " + pct(**lead.fact) +
+            " of the last minute";
   if (some.fact) {
-    f.evidence.push_back(evidence_of(std::string(some.scope) + " " + what + " some avg60", *some.fact, pct(**some.fact)));
+    f.evidence.push_back(
+        evidence_of(std::string(some.scope) + " " + what + " some avg60", *some.fact, pct(**some.fact)));
   }
   if (full.fact) {
-    f.evidence.push_back(evidence_of(std::string(full.scope) + " " + what + " full avg60", *full.fact, pct(**full.fact)));
+    f.evidence.push_back(
+        evidence_of(std::string(full.scope) + " " + what + " full avg60", *full.fact, pct(**full.fact)));
   }
   f.impact = impact;
   f.fix = fix;

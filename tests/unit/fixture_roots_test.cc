@@ -41,8 +41,8 @@ TEST(FixtureRoots, DockerTwoCpuContainer) {
   EXPECT_EQ(*s.container.shm_size_bytes, int64_t{64} << 20);
   EXPECT_TRUE(*s.container.in_container);
   EXPECT_EQ(*s.container.runtime, "docker");
-  EXPECT_EQ(finding_ids(s),
-            (std::vector<std::string>{"CPU-QUOTA-BELOW-THREADS", "CPU-THROTTLED", "DEV-SHM-SMALL", "MEMLOCK-LIMIT-LOW"}));
+  EXPECT_EQ(finding_ids(s), (std::vector<std::string>{"CPU-QUOTA-BELOW-THREADS", "CPU-THROTTLED", "DEV-SHM-SMALL",
+                                                      "MEMLOCK-LIMIT-LOW"}));
 }
 
 TEST(FixtureRoots, KubernetesPodOnCgroupV1) {
@@ -56,9 +56,9 @@ TEST(FixtureRoots, KubernetesPodOnCgroupV1) {
 TEST(FixtureRoots, BareMetalHost) {
   Snapshot s = collect_root("baremetal");
   EXPECT_FALSE(*s.container.in_container);
-  EXPECT_EQ(finding_ids(s), (std::vector<std::string>{"CPU-GOVERNOR-POWERSAVE", "CUDA-LAUNCH-BLOCKING-ON",
-                                                      "MEMLOCK-LIMIT-LOW", "PSI-CPU-HIGH", "PSI-MEMORY-HIGH",
-                                                      "SWAP-IN-USE"}));
+  EXPECT_EQ(finding_ids(s),
+            (std::vector<std::string>{"CPU-GOVERNOR-POWERSAVE", "CUDA-LAUNCH-BLOCKING-ON", "MEMLOCK-LIMIT-LOW",
+                                      "PSI-CPU-HIGH", "PSI-MEMORY-HIGH", "SWAP-IN-USE"}));
 }
 
 TEST(FixtureRoots, SnapshotSurvivesSaveAndLoad) {

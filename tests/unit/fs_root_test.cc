@@ -20,8 +20,10 @@ void walk(const std::string& dir, std::vector<std::string>& out) {
     std::string n = e->d_name;
     if (n == "." || n == "..") continue;
     std::string p = dir + "/" + n;
-    if (e->d_type == DT_DIR) walk(p, out);
-    else if (n.size() > 3 && (n.substr(n.size() - 3) == ".cc" || n.substr(n.size() - 2) == ".h")) out.push_back(p);
+    if (e->d_type == DT_DIR)
+      walk(p, out);
+    else if (n.size() > 3 && (n.substr(n.size() - 3) == ".cc" || n.substr(n.size() - 2) == ".h"))
+      out.push_back(p);
   }
   closedir(d);
 }

@@ -1,7 +1,6 @@
 #include "collect/os.h"
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <filesystem>

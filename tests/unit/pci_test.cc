@@ -96,8 +96,7 @@ TEST(PciCollect, NoPciBus) {
   GpuFacts g;
   collect_pci_gpus(FsRoot(host("does-not-exist")), g);
   EXPECT_FALSE(g.nvidia_pci_devices);
-  EXPECT_EQ(g.nvidia_pci_devices.unknown_why,
-            "no /sys/bus/pci (sysfs not mounted, or no PCI bus in this machine)");
+  EXPECT_EQ(g.nvidia_pci_devices.unknown_why, "no /sys/bus/pci (sysfs not mounted, or no PCI bus in this machine)");
   EXPECT_FALSE(g.device_nodes);
 }
 

@@ -1,7 +1,6 @@
 #include "collect/process.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include "test_support.h"
@@ -68,8 +67,9 @@ TEST(Limits, TruncatedAndGarbage) {
 TEST(Environ, KeepsOnlyRelevantVariables) {
   // procfs's sample: a Go container's environment, none of it GPU-related.
   EXPECT_TRUE(parse_environ(test::read_text(host("procfs/proc/26231/environ"))).empty());
-  auto env = parse_environ("PATH=/usr/bin\0CUDA_VISIBLE_DEVICES=0,1\0AWS_SECRET_ACCESS_KEY=x\0"
-                           "OMP_NUM_THREADS=4\0LD_PRELOAD=\0"s);
+  auto env = parse_environ(
+      "PATH=/usr/bin\0CUDA_VISIBLE_DEVICES=0,1\0AWS_SECRET_ACCESS_KEY=x\0"
+      "OMP_NUM_THREADS=4\0LD_PRELOAD=\0"s);
   EXPECT_EQ(env, (Env{{"CUDA_VISIBLE_DEVICES", "0,1"}, {"LD_PRELOAD", ""}, {"OMP_NUM_THREADS", "4"}}));
 }
 
@@ -80,9 +80,8 @@ TEST(Environ, SkipsMalformedEntries) {
       "CUDA_VISIBLE_DEVICES=0"s;
   auto env = parse_environ(text);
   // Missing '=' / empty name / invalid or truncated UTF-8: skipped; duplicate: first wins; no final NUL: kept.
-  EXPECT_EQ(env, (Env{{"CUDA_HOME", "/usr/local/cuda-\xc3\xa9"},
-                      {"CUDA_VISIBLE_DEVICES", "0"},
-                      {"NCCL_DEBUG", "INFO"}}));
+  EXPECT_EQ(env,
+            (Env{{"CUDA_HOME", "/usr/local/cuda-\xc3\xa9"}, {"CUDA_VISIBLE_DEVICES", "0"}, {"NCCL_DEBUG", "INFO"}}));
   EXPECT_TRUE(parse_environ("").empty());
   EXPECT_TRUE(parse_environ(std::string(5000, '\0')).empty());
 }

@@ -97,8 +97,8 @@ TEST(Psi, SystemCollectorOnFixtureRoots) {
 
   PsiFacts ok;
   collect_system_psi(FsRoot(test::data_path("roots/healthy")), ok);
-  for (const Fact<double>* f : {&ok.cpu_some_avg10, &ok.cpu_some_avg60, &ok.memory_some_avg60,
-                                &ok.memory_full_avg60, &ok.io_some_avg60, &ok.io_full_avg60}) {
+  for (const Fact<double>* f : {&ok.cpu_some_avg10, &ok.cpu_some_avg60, &ok.memory_some_avg60, &ok.memory_full_avg60,
+                                &ok.io_some_avg60, &ok.io_full_avg60}) {
     ASSERT_TRUE(*f);
     EXPECT_LT(**f, 1.0);
   }

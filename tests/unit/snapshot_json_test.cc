@@ -58,8 +58,7 @@ TEST(SnapshotJson, BadInputIsOneClearError) {
       {R"({"schema":"infertune.snapshot","schema_ver)", "not valid JSON"},
       {"\x7f\x45\x4c\x46\x02\x01", "not valid JSON"},
       {"1E5454", "not valid JSON"},  // found by fuzz_snapshot: number overflow is not a parse_error
-      {R"({"schema":"infertune.snapshot","schema_version":"1.0","host":{"os":{"uptime_s":1e999}}})",
-       "not valid JSON"},
+      {R"({"schema":"infertune.snapshot","schema_version":"1.0","host":{"os":{"uptime_s":1e999}}})", "not valid JSON"},
       {"[1,2]", "not an infertune snapshot"},
       {R"({"a":1})", "not an infertune snapshot"},
       {R"({"schema":"infertune.snapshot"})", "schema_version"},
