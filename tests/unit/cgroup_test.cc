@@ -35,30 +35,7 @@ CgroupFacts collect_root(const std::string& root) {
   return cg;
 }
 
-// A scratch root for hand-made trees; removed at the end of the test.
-class TempRoot {
- public:
-  TempRoot() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "infertune-cg-XXXXXX").string();
-    char* d = mkdtemp(tmpl.data());
-    path_ = d != nullptr ? d : "";
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempRoot(const TempRoot&) = delete;
-  TempRoot& operator=(const TempRoot&) = delete;
-  const std::string& path() const { return path_; }
-  void write(const std::string& rel, const std::string& text) const {
-    std::filesystem::path p = std::filesystem::path(path_) / rel;
-    std::filesystem::create_directories(p.parent_path());
-    test::write_text(p.string(), text);
-  }
-
- private:
-  std::string path_;
-};
+using test::TempRoot;
 
 // ---- parsers on real samples ----
 

@@ -78,18 +78,16 @@ TEST(PciCollect, BaremetalAndHealthyRootsHaveTheP100) {
 
 TEST(PciCollect, BusWithoutGpu) {
   // A PCI bus with no NVIDIA device and no /dev/nvidia* nodes: an empty list, not "unknown".
-  char tmpl[] = "/tmp/infertune-pci-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
-  ASSERT_EQ(std::system(("mkdir -p " + dir + "/sys/bus/pci/devices " + dir + "/dev").c_str()), 0);
+  test::TempRoot dir;
+  dir.mkdir("sys/bus/pci/devices");
+  dir.mkdir("dev");
   GpuFacts g;
-  collect_pci_gpus(FsRoot(dir), g);
+  collect_pci_gpus(FsRoot(dir.path()), g);
   ASSERT_TRUE(g.nvidia_pci_devices) << g.nvidia_pci_devices.unknown_why;
   EXPECT_TRUE(g.nvidia_pci_devices->empty());
   EXPECT_EQ(g.nvidia_pci_devices.source, "/sys/bus/pci/devices");
   ASSERT_TRUE(g.device_nodes);
   EXPECT_TRUE(g.device_nodes->empty());
-  ASSERT_EQ(std::system(("rm -rf " + dir).c_str()), 0);
 }
 
 TEST(PciCollect, NoPciBus) {

@@ -1,6 +1,9 @@
 #include "test_support.h"
 
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -19,6 +22,27 @@ std::string read_text(const std::string& path) {
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
+}
+
+TempRoot::TempRoot() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "infertune-test-XXXXXX").string();
+  char* d = mkdtemp(tmpl.data());
+  path_ = d != nullptr ? d : "";
+}
+
+TempRoot::~TempRoot() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+void TempRoot::write(const std::string& rel, const std::string& text) const {
+  std::filesystem::path p = std::filesystem::path(path_) / rel;
+  std::filesystem::create_directories(p.parent_path());
+  write_text(p.string(), text);
+}
+
+void TempRoot::mkdir(const std::string& rel) const {
+  std::filesystem::create_directories(std::filesystem::path(path_) / rel);
 }
 
 std::string golden_diff(const std::string& name, const std::string& actual) {
