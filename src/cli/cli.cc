@@ -91,6 +91,7 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "markdown", "md"}))
       ->group(kGlobal);
   app.add_option("-o,--output", g.output, "Write the result to FILE (replaced atomically) instead of stdout")
+      ->type_name("FILE")
       ->group(kGlobal);
   app.add_flag("--no-color", g.no_color, "No ANSI colours (also when NO_COLOR is set or output is not a terminal)")
       ->group(kGlobal);
@@ -102,6 +103,7 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"info", "warning", "error"}))
       ->group(kGlobal);
   app.add_option("--root", g.root, "Read /proc, /sys, /dev, /etc under DIR (a copy of another machine)")
+      ->type_name("DIR")
       ->group("");  // hidden: for tests and offline diagnosis
 
   std::vector<std::pair<CLI::App*, const Command*>> subs;

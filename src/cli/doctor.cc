@@ -78,10 +78,11 @@ Command doctor_command() {
   c.name = "doctor";
   c.summary = "Run every quick check, rank the findings, print evidence and the fix";
   c.add_flags = [flags](CLI::App& app) {
-    app.add_option("--save", flags->save, "Also write the collected snapshot (JSON) to FILE");
+    app.add_option("--save", flags->save, "Also write the collected snapshot (JSON) to FILE")->type_name("FILE");
     app.add_option("--from", flags->from,
                    "Judge a snapshot saved with --save (from another machine) instead of "
-                   "collecting; '-' reads stdin");
+                   "collecting; '-' reads stdin")
+        ->type_name("FILE");
   };
   c.run = [flags](const GlobalOptions& g) { return run_doctor(g, *flags); };
   return c;
