@@ -111,6 +111,10 @@ int run_cli(int argc, char** argv) {
     std::string summary = c.summary;
     if (!c.not_available.empty()) summary += " [not available yet]";
     CLI::App* sub = app.add_subcommand(c.name, summary);
+    sub->footer(
+        std::string("\nGlobal options (before or after the command): --format text|json|markdown, -o/--output FILE,\n"
+                    "--no-color, -q/--quiet, -v/--verbose, --fail-on info|warning|error.\n") +
+        kFooter);
     sub->allow_extras();
     sub->fallthrough();
     if (c.add_flags) c.add_flags(*sub);
