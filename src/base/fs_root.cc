@@ -142,4 +142,35 @@ std::optional<uint64_t> FsRoot::fs_used_bytes(const SysPath& p) const {
   return (blocks >= free_blocks ? blocks - free_blocks : 0) * sv.f_frsize;
 }
 
+bool FsRoot::can_open_rw(const SysPath& p) const { return ::access(p.real.c_str(), R_OK | W_OK) == 0; }
+
+Result<std::string> read_user_file(const std::string& path, size_t max_bytes, const std::string& what) {
+  int fd = path == "-" ? ::dup(0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return input_error(what + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return input_error(what + ": is a directory");
+  }
+  std::string text;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      return input_error(what + ": cannot read: " + std::strerror(e));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > max_bytes) {
+      ::close(fd);
+      return input_error(what + ": larger than " + std::to_string(max_bytes >> 20) + " MiB, too large");
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
 }  // namespace infertune

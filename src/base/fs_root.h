@@ -60,11 +60,18 @@ class FsRoot {
   std::optional<uint64_t> fs_size_bytes(const SysPath& p) const;
   // Bytes in use on the file system holding p: (f_blocks - f_bfree) * f_frsize (statvfs).
   std::optional<uint64_t> fs_used_bytes(const SysPath& p) const;
+  // Whether this process may open p for reading and writing (access(2) with R_OK|W_OK), as a GPU user must
+  // open /dev/nvidia*. Meaningful on the live system only: under --root it tests the copy.
+  bool can_open_rw(const SysPath& p) const;
 
  private:
   SysPath make(std::string_view top, std::string_view rel) const;
   std::string root_;  // "" for the live system, otherwise without trailing slash
   std::string process_ = "self";
 };
+
+// Reads a file the user named on the command line ("-" = stdin), at most max_bytes. `what` starts each error
+// message ("nvidia-smi XML out.xml"): "<what>: cannot open: No such file or directory".
+Result<std::string> read_user_file(const std::string& path, size_t max_bytes, const std::string& what);
 
 }  // namespace infertune

@@ -61,8 +61,7 @@ Run 'infertune help <command>' for a command's flags. Documentation: docs/ in th
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       doctor_command(),
-      planned("gpu", "Is a GPU on the bus, does the driver/CUDA work, is the serving process on it?",
-              "the GPU checks: PCI, driver, NVML, CUDA, per-process verdict"),
+      gpu_command(),
       planned("bench", "Does the GPU (and host) deliver its datasheet numbers?", "the GPU and host benchmarks"),
       planned("compat", "Do driver, CUDA, cuDNN and the frameworks fit together; what to install",
               "the version compatibility checks"),
@@ -71,8 +70,7 @@ const std::vector<Command>& commands() {
       planned("monitor", "Live CPU, memory, disk, network, cgroup and GPU view; record and analyse",
               "the live monitor"),
       planned("exporter", "Prometheus exporter of host, cgroup and GPU metrics", "the Prometheus exporter"),
-      planned("trace", "Analyse PyTorch profiler traces: ops, GPU idle, launch overhead, syncs, memory",
-              "the profiler trace analysis"),
+      trace_command(),
   };
   return table;
 }

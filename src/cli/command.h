@@ -22,6 +22,8 @@ struct Command {
 const std::vector<Command>& commands();
 
 Command doctor_command();
+Command gpu_command();
+Command trace_command();
 
 // Parses argv and runs the command; returns the process exit code. Never calls exit().
 int run_cli(int argc, char** argv);

@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "collect/collect_all.h"
+#include "collect/smi_xml.h"
 #include "facts/snapshot_json.h"
 
 namespace infertune::cli {
@@ -20,6 +21,7 @@ namespace {
 struct DoctorFlags {
   std::string save;
   std::string from;
+  std::string from_smi_xml;
 };
 
 int fail(const Error& e) {
@@ -47,6 +49,12 @@ int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
     if (!fs) return fail(fs.error());
     snap = collect_snapshot(*fs);
     subject = fs->is_live() ? "this machine" : "root " + fs->root();
+  }
+  if (!d.from_smi_xml.empty()) {
+    auto imp = load_smi_xml_file(d.from_smi_xml);
+    if (!imp) return fail(imp.error());
+    apply_smi_import(std::move(imp.value()), snap);
+    subject += " + nvidia-smi -q -x " + d.from_smi_xml;
   }
   if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
   if (!d.save.empty()) {
@@ -82,6 +90,9 @@ Command doctor_command() {
     app.add_option("--from", flags->from,
                    "Judge a snapshot saved with --save (from another machine) instead of "
                    "collecting; '-' reads stdin")
+        ->type_name("FILE");
+    app.add_option("--from-smi-xml", flags->from_smi_xml,
+                   "Take the GPUs' state from FILE, the output of 'nvidia-smi -q -x'")
         ->type_name("FILE");
   };
   c.run = [flags](const GlobalOptions& g) { return run_doctor(g, *flags); };

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "base/build_info.h"
+#include "collect/gpu_driver.h"
 #include "collect/psi.h"
 
 namespace infertune {
@@ -32,6 +33,8 @@ Snapshot collect_snapshot(const FsRoot& fs) {
   collect_container(fs, s.cgroup, s.container);
   collect_process(fs, s.process);
   collect_pci_gpus(fs, s.gpu);
+  collect_gpu_driver(fs, s.gpu.driver);
+  s.gpu.devices.unknown(kNoNvmlYet);
   return s;
 }
 

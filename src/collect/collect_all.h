@@ -15,6 +15,10 @@ void collect_pci_gpus(const FsRoot& fs, GpuFacts& out);
 void collect_cgroup(const FsRoot& fs, CgroupFacts& out);
 void collect_container(const FsRoot& fs, const CgroupFacts& cg, ContainerFacts& out);
 
+// Why gpu.devices is unknown after a collection: said plainly wherever NVML would be needed.
+inline constexpr const char* kNoNvmlYet =
+    "NVML/CUDA probing is not part of this build yet; import nvidia-smi -q -x output with --from-smi-xml FILE";
+
 Snapshot collect_snapshot(const FsRoot& fs);
 
 }  // namespace infertune

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/strings.h"
+#include "collect/pci_ids.h"
 
 namespace infertune {
 
@@ -30,7 +31,80 @@ std::string driver_from_link(std::string_view target) {
   return std::string(slash == std::string_view::npos ? target : target.substr(slash + 1));
 }
 
+std::optional<double> parse_link_speed_gts(std::string_view text) {
+  auto words = str::split_ws(str::trim(text));
+  if (words.size() < 2 || words[1] != "GT/s") return std::nullopt;
+  auto v = str::parse_double(words[0]);
+  if (!v || *v <= 0 || *v > 1000) return std::nullopt;
+  return v;
+}
+
+int pcie_gen_of_gts(double gts) {
+  static constexpr double kRates[] = {2.5, 5.0, 8.0, 16.0, 32.0, 64.0};
+  for (int i = 0; i < 6; ++i) {
+    if (gts > kRates[i] - 0.1 && gts < kRates[i] + 0.1) return i + 1;
+  }
+  return 0;
+}
+
 namespace {
+
+// The name of each device from the first pci.ids found, else the built-in table.
+void name_devices(const FsRoot& fs, std::vector<PciDeviceFacts>& gpus) {
+  if (gpus.empty()) return;
+  std::string ids_text;
+  std::string ids_path;
+  for (std::string_view p : kPciIdsPaths) {
+    auto t = fs.read(fs.system(p), 8u << 20);
+    if (t.ok()) {
+      ids_text = std::move(*t);
+      ids_path = std::string(p);
+      break;
+    }
+  }
+  for (auto& d : gpus) {
+    if (d.device_id.size() != 6) {
+      d.name.unknown("device id unreadable");
+      continue;
+    }
+    std::string dev = d.device_id.substr(2);
+    if (!ids_path.empty()) {
+      if (auto n = pci_ids_lookup(ids_text, "10de", dev)) {
+        d.name.set(*n, ids_path);
+        continue;
+      }
+    }
+    if (auto n = builtin_nvidia_gpu_name(dev)) {
+      d.name.set(*n, "built-in table (from pci.ids)");
+    } else {
+      d.name.unknown(ids_path.empty() ? "no pci.ids on the system and not in the built-in table"
+                                      : "not in " + ids_path + " nor in the built-in table");
+    }
+  }
+}
+
+void read_link(const FsRoot& fs, const std::string& base, PciDeviceFacts& d) {
+  auto speed = [&](const char* attr, Fact<double>& out) {
+    SysPath p = fs.sys(base + attr);
+    auto t = fs.read(p, 64);
+    if (!t.ok()) return out.unknown(t.error().message);
+    if (auto v = parse_link_speed_gts(*t)) return out.set(*v, p.display);
+    out.unknown(p.display + ": not a link speed (" + std::string(str::trim(*t)) + ")");
+  };
+  auto number = [&](const char* attr, Fact<int64_t>& out, int64_t lo, int64_t hi) {
+    SysPath p = fs.sys(base + attr);
+    auto t = fs.read(p, 64);
+    if (!t.ok()) return out.unknown(t.error().message);
+    auto v = str::parse_i64(*t);
+    if (v && *v >= lo && *v <= hi) return out.set(*v, p.display);
+    out.unknown(p.display + ": unexpected value (" + std::string(str::trim(*t)) + ")");
+  };
+  speed("current_link_speed", d.current_link_gts);
+  speed("max_link_speed", d.max_link_gts);
+  number("current_link_width", d.current_link_width, 0, 32);  // 0: link down
+  number("max_link_width", d.max_link_width, 1, 32);
+  number("numa_node", d.numa_node, -1, 4096);
+}
 
 void collect_devices(const FsRoot& fs, GpuFacts& out) {
   SysPath bus = fs.sys("bus/pci");
@@ -66,10 +140,12 @@ void collect_devices(const FsRoot& fs, GpuFacts& out) {
     }
     auto link = fs.readlink(fs.sys(base + "driver"));
     if (link.ok()) d.driver = driver_from_link(*link);
+    read_link(fs, base, d);
     gpus.push_back(std::move(d));
   }
   std::sort(gpus.begin(), gpus.end(),
             [](const PciDeviceFacts& a, const PciDeviceFacts& b) { return a.address < b.address; });
+  name_devices(fs, gpus);
   out.nvidia_pci_devices.set(std::move(gpus), devices.display);
 }
 

@@ -24,6 +24,14 @@ bool is_nvidia_gpu(std::string_view vendor_id, std::string_view class_code);
 // "nvidia"); "" for an empty target.
 std::string driver_from_link(std::string_view target);
 
+// A sysfs link speed ("8.0 GT/s PCIe", "2.5 GT/s", "16 GT/s") in GT/s; nullopt for "Unknown" or garbage.
+std::optional<double> parse_link_speed_gts(std::string_view text);
+// PCIe generation of a per-lane transfer rate: 2.5 -> 1, 5 -> 2, 8 -> 3, 16 -> 4, 32 -> 5, 64 -> 6; 0 otherwise.
+int pcie_gen_of_gts(double gts);
+
+// Where pci.ids may live on the diagnosed system, in order (read through FsRoot::system()).
+inline constexpr std::string_view kPciIdsPaths[] = {"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids"};
+
 // Fills nvidia_pci_devices from /sys/bus/pci/devices/* and device_nodes from /dev/nvidia*.
 void collect_pci_gpus(const FsRoot& fs, GpuFacts& out);
 

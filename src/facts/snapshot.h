@@ -16,7 +16,7 @@
 namespace infertune {
 
 inline constexpr int kSnapshotMajor = 1;
-inline constexpr int kSnapshotMinor = 0;
+inline constexpr int kSnapshotMinor = 1;
 
 struct OsFacts {
   Fact<std::string> pretty_name;     // /etc/os-release PRETTY_NAME
@@ -213,14 +213,19 @@ struct ProcessFacts {
   }
 };
 
-// First GPU facts: what the PCI bus and /dev show without any NVIDIA library. The GPU issue adds
-// driver, NVML and CUDA facts beside these.
+// An NVIDIA GPU as the PCI bus shows it (sysfs): known without loading any NVIDIA library.
 struct PciDeviceFacts {
-  std::string address;     // "0000:3b:00.0"
-  std::string vendor_id;   // "0x10de"
-  std::string device_id;   // "0x2330"
-  std::string class_code;  // "0x030200"
-  std::string driver;      // bound kernel driver, "" when none
+  std::string address;               // "0000:3b:00.0"
+  std::string vendor_id;             // "0x10de"
+  std::string device_id;             // "0x2330"
+  std::string class_code;            // "0x030200"
+  std::string driver;                // bound kernel driver, "" when none
+  Fact<std::string> name;            // from the system's pci.ids, else the built-in table of datacenter GPUs
+  Fact<int64_t> numa_node;           // sysfs numa_node; -1 = no NUMA affinity
+  Fact<double> current_link_gts;     // current_link_speed, GT/s (8.0 = PCIe gen 3)
+  Fact<double> max_link_gts;         // max_link_speed, GT/s
+  Fact<int64_t> current_link_width;  // current_link_width, lanes
+  Fact<int64_t> max_link_width;      // max_link_width, lanes
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -229,17 +234,154 @@ struct PciDeviceFacts {
     v("device_id", s.device_id);
     v("class_code", s.class_code);
     v("driver", s.driver);
+    v("name", s.name);
+    v("numa_node", s.numa_node);
+    v("current_link_gts", s.current_link_gts);
+    v("max_link_gts", s.max_link_gts);
+    v("current_link_width", s.current_link_width);
+    v("max_link_width", s.max_link_width);
+  }
+};
+
+// One /dev/nvidia* node and whether this user may open it.
+struct DeviceNodeFacts {
+  std::string name;        // "nvidiactl", "nvidia0", "nvidia-uvm"
+  Fact<bool> can_open_rw;  // access(2) R_OK|W_OK, live system only
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("name", s.name);
+    v("can_open_rw", s.can_open_rw);
+  }
+};
+
+// The NVIDIA kernel driver as /proc, /sys and /dev show it, and what nvidia-smi/NVML report about it.
+struct GpuDriverFacts {
+  Fact<bool> nvidia_module_loaded;                  // /sys/module/nvidia exists
+  Fact<std::string> kernel_module_version;          // /proc/driver/nvidia/version, /sys/module/nvidia/version
+  Fact<std::string> driver_version;                 // user-space driver as nvidia-smi / NVML reports it
+  Fact<std::string> cuda_driver_version;            // CUDA version the driver supports ("12.2")
+  Fact<bool> nouveau_loaded;                        // /sys/module/nouveau exists
+  Fact<bool> persistenced_running;                  // a process named nvidia-persistenced (/proc/*/comm)
+  Fact<std::vector<DeviceNodeFacts>> device_nodes;  // /dev/nvidia* character devices (not directories)
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("nvidia_module_loaded", s.nvidia_module_loaded);
+    v("kernel_module_version", s.kernel_module_version);
+    v("driver_version", s.driver_version);
+    v("cuda_driver_version", s.cuda_driver_version);
+    v("nouveau_loaded", s.nouveau_loaded);
+    v("persistenced_running", s.persistenced_running);
+    v("device_nodes", s.device_nodes);
+  }
+};
+
+// A process holding a GPU context, as nvidia-smi / NVML list it.
+struct GpuProcessFacts {
+  int64_t pid = 0;                  // as the driver sees it (host PID namespace)
+  std::string name;                 // process name or command line as reported
+  std::string type;                 // "compute", "graphics", "compute+graphics"
+  Fact<int64_t> used_memory_bytes;  // unknown on Windows/WDDM and some vGPU guests
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("pid", s.pid);
+    v("name", s.name);
+    v("type", s.type);
+    v("used_memory_bytes", s.used_memory_bytes);
+  }
+};
+
+// One GPU as the driver reports it (nvidia-smi -q -x import now; NVML in a later slice). Every field names its
+// source ("nvidia-smi -q -x FILE" or "NVML") or why it is unknown.
+struct GpuDeviceFacts {
+  Fact<int64_t> index;           // order in the driver's enumeration
+  Fact<std::string> name;        // "NVIDIA A100-SXM4-80GB"
+  Fact<std::string> uuid;        // "GPU-513536b6-..."
+  Fact<std::string> pci_bus_id;  // sysfs form, "0000:01:00.0"
+  Fact<std::string> serial;
+  Fact<std::string> vbios_version;
+  Fact<std::string> compute_capability;  // "8.0"
+  Fact<int64_t> memory_total_bytes;      // framebuffer
+  Fact<int64_t> memory_used_bytes;
+  Fact<int64_t> memory_free_bytes;
+  Fact<int64_t> utilization_gpu_pct;     // 0-100, last sample period
+  Fact<int64_t> utilization_memory_pct;  // 0-100, memory controller busy
+  Fact<int64_t> temperature_c;
+  Fact<int64_t> power_draw_mw;
+  Fact<int64_t> power_limit_mw;  // enforced limit
+  Fact<int64_t> sm_clock_mhz;
+  Fact<int64_t> sm_clock_max_mhz;
+  Fact<int64_t> mem_clock_mhz;
+  Fact<int64_t> mem_clock_max_mhz;
+  Fact<int64_t> pcie_gen_current;
+  Fact<int64_t> pcie_gen_max;
+  Fact<int64_t> pcie_width_current;  // lanes
+  Fact<int64_t> pcie_width_max;
+  Fact<std::vector<std::string>> clock_event_reasons;  // active ones: "gpu_idle", "sw_power_cap", ...
+  Fact<bool> persistence_mode;
+  Fact<std::string> compute_mode;             // "Default", "Exclusive_Process", "Prohibited"
+  Fact<bool> mig_mode;                        // MIG enabled (current)
+  Fact<bool> ecc_mode;                        // ECC enabled (current)
+  Fact<int64_t> ecc_volatile_uncorrectable;   // since the last driver load
+  Fact<int64_t> ecc_aggregate_uncorrectable;  // lifetime
+  Fact<bool> retired_pages_pending;           // a page retirement waits for a reset
+  Fact<bool> remapped_rows_pending;           // a row remap waits for a reset
+  Fact<bool> remapped_rows_failure;           // a row remap failed (RMA)
+  Fact<std::vector<GpuProcessFacts>> processes;
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("index", s.index);
+    v("name", s.name);
+    v("uuid", s.uuid);
+    v("pci_bus_id", s.pci_bus_id);
+    v("serial", s.serial);
+    v("vbios_version", s.vbios_version);
+    v("compute_capability", s.compute_capability);
+    v("memory_total_bytes", s.memory_total_bytes);
+    v("memory_used_bytes", s.memory_used_bytes);
+    v("memory_free_bytes", s.memory_free_bytes);
+    v("utilization_gpu_pct", s.utilization_gpu_pct);
+    v("utilization_memory_pct", s.utilization_memory_pct);
+    v("temperature_c", s.temperature_c);
+    v("power_draw_mw", s.power_draw_mw);
+    v("power_limit_mw", s.power_limit_mw);
+    v("sm_clock_mhz", s.sm_clock_mhz);
+    v("sm_clock_max_mhz", s.sm_clock_max_mhz);
+    v("mem_clock_mhz", s.mem_clock_mhz);
+    v("mem_clock_max_mhz", s.mem_clock_max_mhz);
+    v("pcie_gen_current", s.pcie_gen_current);
+    v("pcie_gen_max", s.pcie_gen_max);
+    v("pcie_width_current", s.pcie_width_current);
+    v("pcie_width_max", s.pcie_width_max);
+    v("clock_event_reasons", s.clock_event_reasons);
+    v("persistence_mode", s.persistence_mode);
+    v("compute_mode", s.compute_mode);
+    v("mig_mode", s.mig_mode);
+    v("ecc_mode", s.ecc_mode);
+    v("ecc_volatile_uncorrectable", s.ecc_volatile_uncorrectable);
+    v("ecc_aggregate_uncorrectable", s.ecc_aggregate_uncorrectable);
+    v("retired_pages_pending", s.retired_pages_pending);
+    v("remapped_rows_pending", s.remapped_rows_pending);
+    v("remapped_rows_failure", s.remapped_rows_failure);
+    v("processes", s.processes);
   }
 };
 
 struct GpuFacts {
   Fact<std::vector<PciDeviceFacts>> nvidia_pci_devices;  // /sys/bus/pci/devices/*, vendor 0x10de, display class
   Fact<std::vector<std::string>> device_nodes;           // /dev/nvidia* present
+  GpuDriverFacts driver;
+  Fact<std::vector<GpuDeviceFacts>> devices;  // from nvidia-smi -q -x (--from-smi-xml) or NVML
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
     v("nvidia_pci_devices", s.nvidia_pci_devices);
     v("device_nodes", s.device_nodes);
+    v("driver", s.driver);
+    v("devices", s.devices);
   }
 };
 

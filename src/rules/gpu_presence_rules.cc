@@ -11,7 +11,8 @@ namespace {
 
 void check_none_visible(const Snapshot& s, std::vector<Finding>& out) {
   const auto& pci = s.gpu.nvidia_pci_devices;
-  if (!pci || !pci->empty()) return;  // unknown, or a GPU is there
+  if (!pci || !pci->empty()) return;                     // unknown, or a GPU is there
+  if (s.gpu.devices && !s.gpu.devices->empty()) return;  // the driver reports GPUs (imported nvidia-smi output)
   Finding f;
   f.id = "GPU-NONE-VISIBLE";
   f.severity = Severity::kError;

@@ -29,6 +29,7 @@ std::vector<Rule> memory_rules();
 std::vector<Rule> env_rules();
 std::vector<Rule> pressure_rules();
 std::vector<Rule> gpu_presence_rules();
+std::vector<Rule> gpu_rules();
 
 // Evidence helpers.
 template <class T>

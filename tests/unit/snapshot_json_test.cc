@@ -15,7 +15,19 @@ Snapshot sample() {
   s.host.cpu.governors.set({"performance"}, "/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor");
   s.cgroup.cpu_limit_cores.set(2.0, "/sys/fs/cgroup/cpu.max");
   s.process.env.set({{"OMP_NUM_THREADS", "4"}}, "/proc/self/environ");
-  s.gpu.nvidia_pci_devices.set({{"0000:3b:00.0", "0x10de", "0x2330", "0x030200", "nvidia"}}, "/sys/bus/pci/devices");
+  PciDeviceFacts gpu;
+  gpu.address = "0000:3b:00.0";
+  gpu.vendor_id = "0x10de";
+  gpu.device_id = "0x2330";
+  gpu.class_code = "0x030200";
+  gpu.driver = "nvidia";
+  gpu.name.set("GH100 [H100 SXM5 80GB]", "/usr/share/misc/pci.ids");
+  gpu.current_link_width.unknown("cannot read link width");
+  s.gpu.nvidia_pci_devices.set({gpu}, "/sys/bus/pci/devices");
+  GpuDeviceFacts dev;
+  dev.name.set("NVIDIA H100 80GB HBM3", "nvidia-smi -q -x smi.xml");
+  dev.processes.set({GpuProcessFacts{42, "python3", "compute", {}}}, "nvidia-smi -q -x smi.xml");
+  s.gpu.devices.set({dev}, "nvidia-smi -q -x smi.xml");
   s.container.in_container.set(true, "/.dockerenv");
   s.notes.push_back("a note");
   return s;
@@ -34,6 +46,13 @@ TEST(SnapshotJson, RoundTripKeepsValuesSourcesAndReasons) {
   EXPECT_EQ(back->process.env->at("OMP_NUM_THREADS"), "4");
   ASSERT_EQ(back->gpu.nvidia_pci_devices->size(), 1u);
   EXPECT_EQ(back->gpu.nvidia_pci_devices->at(0).driver, "nvidia");
+  // Facts inside array elements keep their source and reason.
+  EXPECT_EQ(back->gpu.nvidia_pci_devices->at(0).name.source, "/usr/share/misc/pci.ids");
+  EXPECT_EQ(back->gpu.nvidia_pci_devices->at(0).current_link_width.unknown_why, "cannot read link width");
+  ASSERT_TRUE(back->gpu.devices);
+  EXPECT_EQ(back->gpu.devices->at(0).name.source, "nvidia-smi -q -x smi.xml");
+  ASSERT_TRUE(back->gpu.devices->at(0).processes);
+  EXPECT_EQ(back->gpu.devices->at(0).processes->at(0).pid, 42);
   EXPECT_TRUE(*back->container.in_container);
   EXPECT_EQ(back->notes, std::vector<std::string>{"a note"});
   EXPECT_EQ(json_text(snapshot_to_json(*back)), text);

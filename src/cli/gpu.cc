@@ -1,0 +1,75 @@
+// `infertune gpu`: is there a GPU, is the driver usable, what state is each GPU in? Collects (or imports
+// nvidia-smi -q -x output), prints one block per GPU, the process table and the GPU findings.
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "base/build_info.h"
+#include "base/fs_root.h"
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "cli/gpu_report.h"
+#include "cli/output.h"
+#include "collect/collect_all.h"
+#include "collect/smi_xml.h"
+
+namespace infertune::cli {
+
+namespace {
+
+struct GpuFlags {
+  std::string from_smi_xml;
+};
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "infertune gpu: %s\n", e.message.c_str());
+  return e.kind == ErrorKind::kUsage || e.kind == ErrorKind::kInput ? exit_code::kUsage : exit_code::kEnvironment;
+}
+
+int run_gpu(const GlobalOptions& g, const GpuFlags& flags) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto fs = FsRoot::resolve(g.root);
+  if (!fs) return fail(fs.error());
+  Snapshot snap = collect_snapshot(*fs);
+  std::string subject = fs->is_live() ? "this machine" : "root " + fs->root();
+  if (!flags.from_smi_xml.empty()) {
+    auto imp = load_smi_xml_file(flags.from_smi_xml);
+    if (!imp) return fail(imp.error());
+    apply_smi_import(std::move(imp.value()), snap);
+    subject += " + nvidia-smi -q -x " + flags.from_smi_xml;
+  }
+  if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
+  Report rep = gpu_report(snap, subject);
+  rep.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
+  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  Format fmt = Format::kText;
+  parse_format(g.format, fmt);
+  Status st = emit(g.output, render(rep, fmt, render_options(g)), "--output");
+  if (!st) return fail(st.error());
+  Severity threshold = Severity::kError;
+  parse_severity(g.fail_on, threshold);
+  for (const auto& f : rep.findings) {
+    if (f.severity >= threshold) return exit_code::kFindings;
+  }
+  return exit_code::kOk;
+}
+
+}  // namespace
+
+Command gpu_command() {
+  auto flags = std::make_shared<GpuFlags>();
+  Command c;
+  c.name = "gpu";
+  c.summary = "Is a GPU on the bus, is the driver usable, what state is each GPU in?";
+  c.add_flags = [flags](CLI::App& app) {
+    app.add_option("--from-smi-xml", flags->from_smi_xml,
+                   "Read the GPUs' state from FILE, the output of 'nvidia-smi -q -x' ('-' reads stdin)")
+        ->type_name("FILE");
+  };
+  c.run = [flags](const GlobalOptions& g) { return run_gpu(g, *flags); };
+  return c;
+}
+
+}  // namespace infertune::cli

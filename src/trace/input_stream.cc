@@ -1,0 +1,162 @@
+#include "trace/input_stream.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace infertune::trace {
+
+namespace {
+constexpr size_t kChunk = size_t{1} << 20;  // decoded bytes per refill
+constexpr size_t kRawChunk = size_t{1} << 18;
+}  // namespace
+
+struct InputStream::Inflater {
+  z_stream z{};
+  bool ready = false;
+  bool in_member = false;   // inside a gzip member (its end not seen yet)
+  bool need_reset = false;  // a member ended; the next input starts another one
+  ~Inflater() {
+    if (ready) inflateEnd(&z);
+  }
+};
+
+Result<std::unique_ptr<InputStream>> InputStream::open_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return input_error("cannot open trace " + path + ": " + std::strerror(errno));
+  std::unique_ptr<InputStream> s(new InputStream());
+  s->file_ = f;
+  s->raw_.resize(kRawChunk);
+  s->buf_.resize(kChunk + 1);
+  s->raw_len_ = s->read_raw(s->raw_.data(), s->raw_.size());
+  if (!s->error_.empty()) return input_error("cannot read trace " + path + ": " + s->error_);
+  s->raw_consumed_ = s->raw_len_;
+  if (s->raw_len_ >= 2 && static_cast<unsigned char>(s->raw_[0]) == 0x1f &&
+      static_cast<unsigned char>(s->raw_[1]) == 0x8b) {
+    s->gzip_ = true;
+  }
+  s->cur_ = s->end_ = s->buf_.data();
+  s->refill();
+  return s;
+}
+
+std::unique_ptr<InputStream> InputStream::from_memory(const char* data, size_t size) {
+  std::unique_ptr<InputStream> s(new InputStream());
+  s->mem_ = data;
+  s->mem_size_ = size;
+  s->raw_.resize(kRawChunk);
+  s->buf_.resize(kChunk + 1);
+  s->raw_len_ = s->read_raw(s->raw_.data(), s->raw_.size());
+  s->raw_consumed_ = s->raw_len_;
+  s->gzip_ = s->raw_len_ >= 2 && static_cast<unsigned char>(s->raw_[0]) == 0x1f &&
+             static_cast<unsigned char>(s->raw_[1]) == 0x8b;
+  s->cur_ = s->end_ = s->buf_.data();
+  s->refill();
+  return s;
+}
+
+InputStream::~InputStream() {
+  if (file_) std::fclose(file_);
+}
+
+size_t InputStream::read_raw(char* dst, size_t n) {
+  if (file_) {
+    size_t got = std::fread(dst, 1, n, file_);
+    if (got < n) {
+      if (std::ferror(file_)) error_ = std::string("read error: ") + std::strerror(errno);
+      raw_eof_ = true;
+    }
+    return got;
+  }
+  size_t got = std::min(n, mem_size_ - mem_pos_);
+  if (got) std::memcpy(dst, mem_ + mem_pos_, got);
+  mem_pos_ += got;
+  if (mem_pos_ == mem_size_) raw_eof_ = true;
+  return got;
+}
+
+size_t InputStream::inflate_some(char* dst, size_t n) {
+  if (!z_) {
+    z_ = std::make_unique<Inflater>();
+    if (inflateInit2(&z_->z, 15 + 16) != Z_OK) {
+      error_ = "cannot start gzip decoder";
+      return 0;
+    }
+    z_->ready = true;
+  }
+  z_stream& z = z_->z;
+  z.next_out = reinterpret_cast<Bytef*>(dst);
+  z.avail_out = static_cast<uInt>(n);
+  while (z.avail_out > 0) {
+    if (raw_pos_ == raw_len_) {
+      if (raw_eof_) break;
+      raw_len_ = read_raw(raw_.data(), raw_.size());
+      raw_pos_ = 0;
+      raw_consumed_ += raw_len_;
+      if (!error_.empty()) return 0;
+      if (raw_len_ == 0) break;
+    }
+    if (z_->need_reset) {
+      // Another gzip member follows (concatenated .gz files are valid gzip).
+      inflateReset(&z);
+      z_->need_reset = false;
+    }
+    z.next_in = reinterpret_cast<Bytef*>(raw_.data() + raw_pos_);
+    z.avail_in = static_cast<uInt>(raw_len_ - raw_pos_);
+    z_->in_member = true;
+    int rc = inflate(&z, Z_NO_FLUSH);
+    raw_pos_ = raw_len_ - z.avail_in;
+    if (rc == Z_STREAM_END) {
+      z_->in_member = false;
+      z_->need_reset = true;
+      continue;
+    }
+    if (rc == Z_BUF_ERROR) continue;  // needs more input
+    if (rc != Z_OK) {
+      error_ = std::string("corrupt gzip data") + (z.msg ? std::string(" (") + z.msg + ")" : std::string());
+      return 0;
+    }
+  }
+  size_t produced = n - z.avail_out;
+  if (produced == 0 && z_->in_member && raw_eof_ && raw_pos_ == raw_len_) {
+    error_ = "truncated gzip data (the file ends inside the compressed stream)";
+  }
+  return produced;
+}
+
+void InputStream::refill() {
+  if (eof_ || !error_.empty()) {
+    cur_ = buf_.data();
+    end_ = cur_ + 1;
+    buf_[0] = '\0';
+    return;
+  }
+  if (end_ > buf_.data()) consumed_ += static_cast<uint64_t>(end_ - buf_.data());
+  size_t n = 0;
+  if (gzip_) {
+    n = inflate_some(buf_.data(), kChunk);
+  } else {
+    // Plain: first what the magic sniff read, then straight from the source.
+    if (raw_pos_ < raw_len_) {
+      n = std::min(kChunk, raw_len_ - raw_pos_);
+      std::memcpy(buf_.data(), raw_.data() + raw_pos_, n);
+      raw_pos_ += n;
+    } else if (!raw_eof_) {
+      n = read_raw(buf_.data(), kChunk);
+      raw_consumed_ += n;
+    }
+  }
+  if (n == 0) {
+    if (error_.empty()) eof_ = true;
+    cur_ = buf_.data();
+    end_ = cur_ + 1;
+    buf_[0] = '\0';
+    return;
+  }
+  buf_[n] = '\0';
+  cur_ = buf_.data();
+  end_ = cur_ + n;
+}
+
+}  // namespace infertune::trace

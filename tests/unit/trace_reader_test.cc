@@ -1,0 +1,206 @@
+// The trace reader: plain/gzip, exact ns times, schema variants, counted skips, and clear errors.
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <string>
+
+#include "test_support.h"
+#include "trace/model.h"
+#include "trace/numbers.h"
+#include "trace/reader.h"
+
+namespace infertune::trace {
+namespace {
+
+std::string gzip_bytes(const std::string& plain) {
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, static_cast<uLong>(plain.size())) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  z.avail_in = static_cast<uInt>(plain.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+const char* kSmall = R"({"schemaVersion":1,"displayTimeUnit":"ns","baseTimeNanoseconds":1727743122000000000,
+ "deviceProperties":[{"id":0,"name":"NVIDIA H100 80GB HBM3","totalGlobalMem":85018279936,"computeMajor":9,
+   "computeMinor":0,"numSms":132}],
+ "traceEvents":[
+  {"ph":"X","cat":"cpu_op","name":"aten::add","pid":10,"tid":10,"ts":1000.5,"dur":50.25,"args":{"External id":3}},
+  {"ph":"X","cat":"cuda_driver","name":"cuLaunchKernel","pid":10,"tid":10,"ts":1010.001,"dur":20,
+   "args":{"External id":3,"cbid":307,"correlation":35}},
+  {"ph":"X","cat":"kernel","name":"triton_poi_fused_add_0","pid":0,"tid":7,"ts":1100.592,"dur":1.76,
+   "args":{"External id":3,"device":0,"stream":7,"correlation":35,"grid":[1,2,3],"block":[128,1,1],
+           "est. achieved occupancy %":12,"Comms Id":10159970886766084423}},
+  {"ph":"s","id":35,"pid":10,"tid":10,"ts":1010.001,"cat":"ac2g","name":"ac2g"},
+  {"ph":"f","id":35,"pid":0,"tid":7,"ts":1100.592,"cat":"ac2g","name":"ac2g","bp":"e"},
+  {"ph":"i","cat":"cpu_instant_event","s":"t","name":"[memory]","pid":10,"tid":10,"ts":1200,
+   "args":{"Total Reserved":121634816,"Total Allocated":91505152,"Bytes":-144384,"Addr":128184607182336,
+           "Device Id":0,"Device Type":1}},
+  {"ph":"X","cat":"mtia_runtime","name":"x","pid":1,"tid":1,"ts":1,"dur":1},
+  {"ph":"X","cat":"kernel","name":"no_dur","pid":0,"tid":7,"ts":5},
+  {"ph":"X","cat":"kernel","name":"bad@@","pid":0,"tid":7,"ts":5,"dur":1},
+  {"ph":"M","name":"process_name","pid":0,"tid":0,"args":{"name":"GPU 0"}},
+  42
+ ]})";
+
+// The trace above with one invalid UTF-8 byte in a kernel name.
+std::string small_json() {
+  std::string s = kSmall;
+  s.replace(s.find("@@"), 2, "\xff");
+  return s;
+}
+
+TEST(TraceNumbers, MicrosecondsTextToExactNanoseconds) {
+  EXPECT_EQ(parse_us_to_ns("1419247333400.919"), 1419247333400919);
+  EXPECT_EQ(parse_us_to_ns("2"), 2000);
+  EXPECT_EQ(parse_us_to_ns("1.76"), 1760);
+  EXPECT_EQ(parse_us_to_ns("0.0005"), 1);  // rounded half away from zero beyond ns
+  EXPECT_EQ(parse_us_to_ns("-1.5"), -1500);
+  EXPECT_EQ(parse_us_to_ns("1.5e3"), 1500000);
+  EXPECT_EQ(parse_us_to_ns("9999999999999999999999"), std::nullopt);
+  EXPECT_EQ(parse_us_to_ns("abc"), std::nullopt);
+  int64_t v = 0;
+  EXPECT_EQ(parse_int64("10159970886766084423", v), IntParse::kOutOfRange);
+  EXPECT_EQ(parse_int64("-9223372036854775808", v), IntParse::kOk);
+  EXPECT_EQ(v, INT64_MIN);
+  EXPECT_EQ(parse_int64("1.5", v), IntParse::kNotInteger);
+}
+
+void check_small(const Trace& t) {
+  EXPECT_EQ(t.base_time_ns, 1727743122000000000);
+  EXPECT_EQ(t.display_time_unit, "ns");
+  ASSERT_EQ(t.devices.size(), 1u);
+  EXPECT_EQ(t.devices[0].num_sms, 132);
+  EXPECT_EQ(t.devices[0].compute_major, 9);
+  ASSERT_EQ(t.events.size(), 3u);
+  EXPECT_EQ(t.events[0].ts_ns, 1000500);
+  EXPECT_EQ(t.events[0].dur_ns, 50250);
+  const Event& k = t.events[2];
+  EXPECT_EQ(t.name_of(k), "triton_poi_fused_add_0");
+  EXPECT_EQ(k.ts_ns, 1100592);
+  EXPECT_EQ(k.dur_ns, 1760);
+  EXPECT_EQ(k.stream, 7);
+  EXPECT_EQ(k.correlation, 35);
+  ASSERT_NE(k.gpu_args, kNoIndex);
+  EXPECT_EQ(t.gpu_args[k.gpu_args].grid[2], 3);
+  EXPECT_EQ(t.gpu_args[k.gpu_args].occupancy_pct, 12.0f);
+  ASSERT_EQ(t.memory.size(), 1u);
+  EXPECT_EQ(t.memory[0].bytes, -144384);
+  EXPECT_EQ(t.memory[0].total_allocated, 91505152);
+  EXPECT_EQ(t.flows.size(), 2u);
+  EXPECT_EQ(t.stats.events_seen, 11u);
+  EXPECT_EQ(t.stats.large_integers, 1u);
+  EXPECT_EQ(t.stats.skipped_categories.at("mtia_runtime"), 1u);
+  EXPECT_EQ(t.stats.malformed, 2u);  // no dur; the bare number 42
+  EXPECT_EQ(t.stats.invalid_utf8, 1u);
+  EXPECT_EQ(t.stats.metadata_events, 1u);
+
+  Model m = build_model(t);
+  ASSERT_EQ(m.activities.size(), 1u);
+  EXPECT_EQ(m.activities[0].launch, 1u);  // cuLaunchKernel by correlation
+  EXPECT_EQ(m.activities[0].op, 0u);      // aten::add by External id
+}
+
+TEST(TraceReader, ReadsPlainAndGzipAlike) {
+  auto plain = read_trace_bytes(small_json(), "small.json");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_FALSE(plain->gzip);
+  check_small(*plain);
+  std::string gz = gzip_bytes(small_json());
+  auto zipped = read_trace_bytes(gz, "small.json");  // detected by magic, not the name
+  ASSERT_TRUE(zipped.ok()) << zipped.error().message;
+  EXPECT_TRUE(zipped->gzip);
+  check_small(*zipped);
+  // Concatenated gzip members are one stream.
+  std::string half = small_json().substr(0, 200);
+  auto two = read_trace_bytes(gzip_bytes(half) + gzip_bytes(small_json().substr(200)), "two.gz");
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  check_small(*two);
+}
+
+TEST(TraceReader, LegacySchemaAndStringTids) {
+  auto t = read_trace_file(test::data_path("traces/legacy_gpu_metrics_input.json"));
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  Model m = build_model(*t);
+  EXPECT_EQ(m.kernels, 30u);
+  ASSERT_FALSE(m.streams.empty());
+  EXPECT_EQ(m.streams[0].stream, 7);  // "stream 7"
+  EXPECT_GT(m.linked_activities, 0u);
+  EXPECT_GT(m.activities_with_op, 0u);  // lowercase "external id"
+  EXPECT_FALSE(t->devices.empty());     // computeProperties
+}
+
+TEST(TraceReader, RocmDriverLaunchesAndLargeIntegers) {
+  auto amd = read_trace_file(test::data_path("traces/mi250_minitoy_train_ROCm6_2_kineto.json.gz"));
+  ASSERT_TRUE(amd.ok()) << amd.error().message;
+  Model ma = build_model(*amd);
+  EXPECT_EQ(ma.kernels, 14u);
+  EXPECT_EQ(ma.linked_activities, ma.activities.size());  // hipLaunchKernel pairs
+  auto triton = read_trace_file(test::data_path("traces/triton_example.json.gz"));
+  ASSERT_TRUE(triton.ok());
+  Model mt = build_model(*triton);
+  ASSERT_EQ(mt.activities.size(), 1u);
+  ASSERT_NE(mt.activities[0].launch, kNoIndex);
+  EXPECT_EQ(triton->name_of(triton->events[mt.activities[0].launch]), "cuLaunchKernel");
+  EXPECT_EQ(mt.activities[0].end_ns - mt.activities[0].ts_ns, 1760);
+  auto big = read_trace_file(test::data_path("traces/rank-70.Mar_25_20_48_12.2861.pt.trace.json.gz"));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->stats.large_integers, 1u);
+}
+
+void expect_error(const Result<Trace>& r, const std::string& label, const std::string& words) {
+  ASSERT_FALSE(r.ok());
+  const std::string& msg = r.error().message;
+  EXPECT_NE(msg.find(label), std::string::npos) << msg;
+  EXPECT_NE(msg.find(words), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+TEST(TraceReader, BadInputIsOneClearError) {
+  expect_error(read_trace_bytes("", "empty.json"), "empty.json", "empty");
+  expect_error(read_trace_bytes(small_json().substr(0, 700), "cut.json"), "cut.json", "truncated");
+  expect_error(read_trace_bytes("\x01\x02garbage", "junk.bin"), "junk.bin", "invalid JSON");
+  expect_error(read_trace_bytes("[1,2] x", "tail.json"), "tail.json", "after the JSON");
+  expect_error(read_trace_bytes(R"({"a":1})", "notrace.json"), "notrace.json", "traceEvents");
+  expect_error(read_trace_bytes("42", "num.json"), "num.json", "not a JSON object");
+  std::string gz = gzip_bytes(small_json());
+  expect_error(read_trace_bytes(gz.substr(0, gz.size() / 2), "half.json.gz"), "half.json.gz", "truncated gzip");
+  std::string corrupt = gz;
+  for (size_t i = 20; i < 60 && i < corrupt.size(); ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  auto c = read_trace_bytes(corrupt, "corrupt.json.gz");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("corrupt.json.gz"), std::string::npos);
+  expect_error(read_trace_file("/nonexistent/trace.json"), "/nonexistent/trace.json", "cannot open");
+  test::TempRoot root;
+  expect_error(read_trace_file(root.path()), root.path(), "cannot read");
+}
+
+// Every trace in the shared collection loads (skipped when the collection is not next to the source tree).
+TEST(TraceReader, EverySharedTraceLoads) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(test::source_path("")) / ".." / "shared" / "traces";
+  if (!fs::exists(dir)) dir = "/work/shared/traces";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no shared trace collection at ../shared/traces or /work/shared/traces";
+  int n = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    std::string p = entry.path().string();
+    bool is_trace = p.ends_with(".json.gz") || (p.ends_with(".json") && p.find("/reference/") == std::string::npos &&
+                                                p.find("execution_details") == std::string::npos);
+    if (!entry.is_regular_file() || !is_trace) continue;
+    auto t = read_trace_file(p);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_GT(t->stats.events_seen, 0u) << p;
+    ++n;
+  }
+  EXPECT_GE(n, 20);
+}
+
+}  // namespace
+}  // namespace infertune::trace
