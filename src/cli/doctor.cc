@@ -7,6 +7,7 @@
 #include "base/build_info.h"
 #include "base/fs_root.h"
 #include "cli/command.h"
+#include "cli/deliver.h"
 #include "cli/doctor_report.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
@@ -24,58 +25,34 @@ struct DoctorFlags {
   std::string from_smi_xml;
 };
 
-int fail(const Error& e) {
-  std::fprintf(stderr, "infertune doctor: %s\n", e.message.c_str());
-  switch (e.kind) {
-    case ErrorKind::kUsage:
-    case ErrorKind::kInput: return exit_code::kUsage;
-    case ErrorKind::kEnvironment:
-    case ErrorKind::kInternal: return exit_code::kEnvironment;
-  }
-  return exit_code::kEnvironment;
-}
-
 int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
   auto t0 = std::chrono::steady_clock::now();
   Snapshot snap;
   std::string subject;
   if (!d.from.empty()) {
     auto loaded = load_snapshot_file(d.from);
-    if (!loaded) return fail(loaded.error());
+    if (!loaded) return fail("doctor", loaded.error());
     snap = std::move(loaded.value());
     subject = "snapshot " + d.from;
   } else {
     auto fs = FsRoot::resolve(g.root);
-    if (!fs) return fail(fs.error());
+    if (!fs) return fail("doctor", fs.error());
     snap = collect_snapshot(*fs);
     subject = fs->is_live() ? "this machine" : "root " + fs->root();
   }
   if (!d.from_smi_xml.empty()) {
     auto imp = load_smi_xml_file(d.from_smi_xml);
-    if (!imp) return fail(imp.error());
+    if (!imp) return fail("doctor", imp.error());
     apply_smi_import(std::move(imp.value()), snap);
     subject += " + nvidia-smi -q -x " + d.from_smi_xml;
   }
   if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
   if (!d.save.empty()) {
     Status st = write_file_atomically(d.save, json_text(snapshot_to_json(snap)), "--save");
-    if (!st) return fail(st.error());
+    if (!st) return fail("doctor", st.error());
   }
   Report rep = doctor_report(snap, subject);
-  rep.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
-  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  Format fmt = Format::kText;
-  parse_format(g.format, fmt);
-  Status st = emit(g.output, render(rep, fmt, render_options(g)), "--output");
-  if (!st) return fail(st.error());
-
-  Severity threshold = Severity::kError;
-  parse_severity(g.fail_on, threshold);
-  for (const auto& f : rep.findings) {
-    if (f.severity >= threshold) return exit_code::kFindings;
-  }
-  return exit_code::kOk;
+  return deliver("doctor", rep, g, t0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "base/build_info.h"
 #include "base/fs_root.h"
 #include "cli/command.h"
+#include "cli/deliver.h"
 #include "cli/exit_codes.h"
 #include "cli/gpu_report.h"
 #include "cli/output.h"
@@ -22,38 +23,21 @@ struct GpuFlags {
   std::string from_smi_xml;
 };
 
-int fail(const Error& e) {
-  std::fprintf(stderr, "infertune gpu: %s\n", e.message.c_str());
-  return e.kind == ErrorKind::kUsage || e.kind == ErrorKind::kInput ? exit_code::kUsage : exit_code::kEnvironment;
-}
-
 int run_gpu(const GlobalOptions& g, const GpuFlags& flags) {
   auto t0 = std::chrono::steady_clock::now();
   auto fs = FsRoot::resolve(g.root);
-  if (!fs) return fail(fs.error());
+  if (!fs) return fail("gpu", fs.error());
   Snapshot snap = collect_snapshot(*fs);
   std::string subject = fs->is_live() ? "this machine" : "root " + fs->root();
   if (!flags.from_smi_xml.empty()) {
     auto imp = load_smi_xml_file(flags.from_smi_xml);
-    if (!imp) return fail(imp.error());
+    if (!imp) return fail("gpu", imp.error());
     apply_smi_import(std::move(imp.value()), snap);
     subject += " + nvidia-smi -q -x " + flags.from_smi_xml;
   }
   if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
   Report rep = gpu_report(snap, subject);
-  rep.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
-  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  Format fmt = Format::kText;
-  parse_format(g.format, fmt);
-  Status st = emit(g.output, render(rep, fmt, render_options(g)), "--output");
-  if (!st) return fail(st.error());
-  Severity threshold = Severity::kError;
-  parse_severity(g.fail_on, threshold);
-  for (const auto& f : rep.findings) {
-    if (f.severity >= threshold) return exit_code::kFindings;
-  }
-  return exit_code::kOk;
+  return deliver("gpu", rep, g, t0);
 }
 
 }  // namespace

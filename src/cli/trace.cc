@@ -6,6 +6,7 @@
 
 #include "base/build_info.h"
 #include "cli/command.h"
+#include "cli/deliver.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "trace/reader.h"
@@ -21,38 +22,14 @@ struct TraceFlags {
   size_t top = 10;
 };
 
-int fail(const Error& e) {
-  std::fprintf(stderr, "infertune trace: %s\n", e.message.c_str());
-  switch (e.kind) {
-    case ErrorKind::kUsage:
-    case ErrorKind::kInput: return exit_code::kUsage;
-    case ErrorKind::kEnvironment:
-    case ErrorKind::kInternal: return exit_code::kEnvironment;
-  }
-  return exit_code::kEnvironment;
-}
-
 int run_trace(const GlobalOptions& g, const TraceFlags& f) {
   auto t0 = std::chrono::steady_clock::now();
   auto trace = trace::read_trace_file(f.file);
-  if (!trace) return fail(trace.error());
+  if (!trace) return fail("trace", trace.error());
   trace::TraceReportOptions opts;
   opts.top = f.top;
   Report rep = trace::trace_report(*trace, opts);
-  rep.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
-  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  Format fmt = Format::kText;
-  parse_format(g.format, fmt);
-  Status st = emit(g.output, render(rep, fmt, render_options(g)), "--output");
-  if (!st) return fail(st.error());
-
-  Severity threshold = Severity::kError;
-  parse_severity(g.fail_on, threshold);
-  for (const auto& finding : rep.findings) {
-    if (finding.severity >= threshold) return exit_code::kFindings;
-  }
-  return exit_code::kOk;
+  return deliver("trace", rep, g, t0);
 }
 
 }  // namespace
