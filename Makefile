@@ -8,6 +8,7 @@ WERROR     ?= OFF
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps deps-test configure build run test asan-test fuzz fuzz-smoke format tidy clean
 
