@@ -1,12 +1,6 @@
 #include "facts/snapshot_json.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
+#include "base/fs_root.h"
 #include "base/strings.h"
 #include "base/units.h"
 #include "facts/codec.h"
@@ -106,33 +100,9 @@ Result<Snapshot> snapshot_from_text(std::string_view text, const std::string& na
 }
 
 Result<Snapshot> load_snapshot_file(const std::string& path) {
-  int fd = path == "-" ? ::dup(0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return input_error("snapshot " + path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return input_error("snapshot " + path + ": is a directory");
-  }
-  std::string text;
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      return input_error("snapshot " + path + ": cannot read: " + std::strerror(e));
-    }
-    if (n == 0) break;
-    if (text.size() + static_cast<size_t>(n) > kMaxSnapshotBytes) {
-      ::close(fd);
-      return input_error("snapshot " + path + ": larger than " + units::bytes(kMaxSnapshotBytes) +
-                         ", too large for a snapshot");
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return snapshot_from_text(text, path);
+  auto text = read_user_file(path, kMaxSnapshotBytes, "snapshot " + path);
+  if (!text) return text.error();
+  return snapshot_from_text(*text, path);
 }
 
 std::vector<std::string> snapshot_field_paths() {
