@@ -180,6 +180,8 @@ void processes(const Reader& r, Fact<std::vector<GpuProcessFacts>>& out) {
       f.used_memory_bytes.unknown("nvidia-smi reports " + std::string(str::trim(mem)) +
                                   " (usual on Windows/WDDM and vGPU guests)");
     }
+    f.sm_utilization_pct.unknown("nvidia-smi -q -x has no per-process utilization");
+    f.memory_utilization_pct.unknown("nvidia-smi -q -x has no per-process utilization");
     list.push_back(std::move(f));
   }
   out.set(std::move(list), r.src);

@@ -283,6 +283,8 @@ struct GpuProcessFacts {
   std::string name;                 // process name or command line as reported
   std::string type;                 // "compute", "graphics", "compute+graphics"
   Fact<int64_t> used_memory_bytes;  // unknown on Windows/WDDM and some vGPU guests
+  Fact<int64_t> sm_utilization_pct;      // share of SM time over the sampling window (NVML process samples)
+  Fact<int64_t> memory_utilization_pct;  // share of memory-controller time over the same window
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -290,6 +292,8 @@ struct GpuProcessFacts {
     v("name", s.name);
     v("type", s.type);
     v("used_memory_bytes", s.used_memory_bytes);
+    v("sm_utilization_pct", s.sm_utilization_pct);
+    v("memory_utilization_pct", s.memory_utilization_pct);
   }
 };
 

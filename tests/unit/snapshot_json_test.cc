@@ -26,7 +26,7 @@ Snapshot sample() {
   s.gpu.nvidia_pci_devices.set({gpu}, "/sys/bus/pci/devices");
   GpuDeviceFacts dev;
   dev.name.set("NVIDIA H100 80GB HBM3", "nvidia-smi -q -x smi.xml");
-  dev.processes.set({GpuProcessFacts{42, "python3", "compute", {}}}, "nvidia-smi -q -x smi.xml");
+  dev.processes.set({GpuProcessFacts{42, "python3", "compute", {}, {}, {}}}, "nvidia-smi -q -x smi.xml");
   s.gpu.devices.set({dev}, "nvidia-smi -q -x smi.xml");
   s.container.in_container.set(true, "/.dockerenv");
   s.notes.push_back("a note");
