@@ -19,7 +19,7 @@ std::string utc_now_iso() {
 }
 }  // namespace
 
-Snapshot collect_snapshot(const FsRoot& fs) {
+Snapshot collect_snapshot(const FsRoot& fs, const CollectOptions& opts) {
   Snapshot s;
   s.schema_version = std::to_string(kSnapshotMajor) + "." + std::to_string(kSnapshotMinor);
   s.tool_version = std::string(build::kVersion) + "+" + build::kGitHash;
@@ -35,6 +35,7 @@ Snapshot collect_snapshot(const FsRoot& fs) {
   collect_pci_gpus(fs, s.gpu);
   collect_gpu_driver(fs, s.gpu.driver);
   s.gpu.devices.unknown(kNoNvmlYet);
+  collect_compat(fs, opts, s.compat);
   return s;
 }
 

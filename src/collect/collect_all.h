@@ -1,6 +1,9 @@
 #pragma once
 // Runs every collector against a root and returns the Snapshot. Collectors never decide what is wrong.
 
+#include <cstdint>
+#include <string>
+
 #include "base/fs_root.h"
 #include "facts/snapshot.h"
 
@@ -19,6 +22,18 @@ void collect_container(const FsRoot& fs, const CgroupFacts& cg, ContainerFacts& 
 inline constexpr const char* kNoNvmlYet =
     "NVML/CUDA probing is not part of this build yet; import nvidia-smi -q -x output with --from-smi-xml FILE";
 
-Snapshot collect_snapshot(const FsRoot& fs);
+// What a collection looks at beyond the machine itself (command-line choices).
+struct CollectOptions {
+  int64_t target_pid = 0;        // --pid: the serving process to judge (0 = none)
+  std::string target_process;    // --process NAME: resolved to a PID by the collector
+  std::string python;            // --python PATH: the interpreter whose packages to inventory
+  double probe_timeout_s = 5.0;  // deadline of each NVML/CUDA probe
+  double sample_window_s = 1.0;  // per-process GPU utilization sampling window
+};
+
+// The compatibility inventory (collect/compat.cc).
+void collect_compat(const FsRoot& fs, const CollectOptions& opts, CompatFacts& out);
+
+Snapshot collect_snapshot(const FsRoot& fs, const CollectOptions& opts = {});
 
 }  // namespace infertune

@@ -16,7 +16,7 @@
 namespace infertune {
 
 inline constexpr int kSnapshotMajor = 1;
-inline constexpr int kSnapshotMinor = 1;
+inline constexpr int kSnapshotMinor = 2;
 
 struct OsFacts {
   Fact<std::string> pretty_name;     // /etc/os-release PRETTY_NAME
@@ -279,10 +279,10 @@ struct GpuDriverFacts {
 
 // A process holding a GPU context, as nvidia-smi / NVML list it.
 struct GpuProcessFacts {
-  int64_t pid = 0;                  // as the driver sees it (host PID namespace)
-  std::string name;                 // process name or command line as reported
-  std::string type;                 // "compute", "graphics", "compute+graphics"
-  Fact<int64_t> used_memory_bytes;  // unknown on Windows/WDDM and some vGPU guests
+  int64_t pid = 0;                       // as the driver sees it (host PID namespace)
+  std::string name;                      // process name or command line as reported
+  std::string type;                      // "compute", "graphics", "compute+graphics"
+  Fact<int64_t> used_memory_bytes;       // unknown on Windows/WDDM and some vGPU guests
   Fact<int64_t> sm_utilization_pct;      // share of SM time over the sampling window (NVML process samples)
   Fact<int64_t> memory_utilization_pct;  // share of memory-controller time over the same window
 
@@ -389,6 +389,106 @@ struct GpuFacts {
   }
 };
 
+// ---- Compatibility inventory (compat): what is installed, read from files, never imported or executed
+// (except `nvcc --version`). Filled by collect_compat (collect/compat.h).
+
+// A Python distribution of interest, from its *.dist-info/METADATA and the package's own version files.
+struct PythonPackageFacts {
+  std::string name;                     // normalized distribution name: "torch", "onnxruntime-gpu", "nvidia-cudnn-cu12"
+  std::string version;                  // as METADATA says: "2.5.1+cu124"
+  std::string dist_info;                // the *.dist-info directory it was read from
+  Fact<std::string> cuda_version;       // CUDA it was built for: torch/version.py cuda, TF build info, wheel name
+  Fact<std::string> cudnn_version;      // cuDNN it was built with (TF build info), or bundled (nvidia-cudnn wheel)
+  Fact<std::string> hip_version;        // torch/version.py hip (ROCm builds)
+  Fact<std::string> git_version;        // torch/version.py git_version
+  Fact<std::string> main_cuda_library;  // the package's main CUDA library: .../torch/lib/libtorch_cuda.so
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("name", s.name);
+    v("version", s.version);
+    v("dist_info", s.dist_info);
+    v("cuda_version", s.cuda_version);
+    v("cudnn_version", s.cudnn_version);
+    v("hip_version", s.hip_version);
+    v("git_version", s.git_version);
+    v("main_cuda_library", s.main_cuda_library);
+  }
+};
+
+// One Python interpreter and what its site-packages hold.
+struct PythonEnvFacts {
+  std::string interpreter;           // path of the python executable (or the prefix when only that is known)
+  std::string found_via;             // "--python", "VIRTUAL_ENV", "CONDA_PREFIX", "PATH"
+  Fact<std::string> python_version;  // "3.11.7" or "3.11" (pyvenv.cfg, lib/pythonX.Y)
+  Fact<std::vector<std::string>> site_packages;    // directories scanned
+  Fact<std::vector<PythonPackageFacts>> packages;  // only the packages of interest
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("interpreter", s.interpreter);
+    v("found_via", s.found_via);
+    v("python_version", s.python_version);
+    v("site_packages", s.site_packages);
+    v("packages", s.packages);
+  }
+};
+
+// One copy of a CUDA library (libcudart, libcudnn, libcublas, libcublasLt, libnccl, libnvrtc, libcuda, ...).
+struct CudaLibraryFacts {
+  std::string name;           // "libcudart", "libcudnn", ...
+  std::string path;           // the file (symlinks resolved where possible)
+  std::string found_via;      // "LD_LIBRARY_PATH", "ldconfig cache", "standard location", "wheel <dist>", "maps of PID"
+  Fact<std::string> version;  // "12.4.127" (file name or the library's own version function)
+  Fact<bool> shadowed;        // an earlier copy of the same library on the loader's search path wins
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("name", s.name);
+    v("path", s.path);
+    v("found_via", s.found_via);
+    v("version", s.version);
+    v("shadowed", s.shadowed);
+  }
+};
+
+// The GPU code inside one CUDA library's fatbinary (ELF .nv_fatbin).
+struct FatbinFacts {
+  std::string path;
+  Fact<std::vector<std::string>> sass_archs;  // real architectures with machine code: "sm_80", "sm_90"
+  Fact<std::vector<std::string>> ptx_archs;   // virtual architectures with PTX: "compute_90"
+  Fact<std::vector<std::string>> notes;       // what could not be read (compressed entries, truncation)
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("path", s.path);
+    v("sass_archs", s.sass_archs);
+    v("ptx_archs", s.ptx_archs);
+    v("notes", s.notes);
+  }
+};
+
+struct CompatFacts {
+  Fact<std::vector<PythonEnvFacts>> python_envs;
+  Fact<std::vector<CudaLibraryFacts>> cuda_libraries;     // on the loader's search path and standard places
+  Fact<std::vector<CudaLibraryFacts>> process_libraries;  // CUDA libraries mapped by the --pid process
+  Fact<std::string> nvcc_version;                         // "13.0.48" from `nvcc --version`
+  Fact<std::string> cuda_home;                            // CUDA_HOME or CUDA_PATH
+  Fact<std::string> ld_library_path;                      // LD_LIBRARY_PATH of this process (or --pid's)
+  Fact<std::vector<FatbinFacts>> fatbins;                 // libraries scanned for GPU code
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("python_envs", s.python_envs);
+    v("cuda_libraries", s.cuda_libraries);
+    v("process_libraries", s.process_libraries);
+    v("nvcc_version", s.nvcc_version);
+    v("cuda_home", s.cuda_home);
+    v("ld_library_path", s.ld_library_path);
+    v("fatbins", s.fatbins);
+  }
+};
+
 struct Snapshot {
   // Header (not Facts: always present in a valid snapshot).
   std::string schema_version;  // "1.0"
@@ -401,6 +501,7 @@ struct Snapshot {
   CgroupFacts cgroup;
   ProcessFacts process;
   GpuFacts gpu;
+  CompatFacts compat;
   std::vector<std::string> notes;  // what the collectors want the reader to know (timeouts, partial reads)
 
   template <class S, class V>
@@ -410,6 +511,7 @@ struct Snapshot {
     v("cgroup", s.cgroup);
     v("process", s.process);
     v("gpu", s.gpu);
+    v("compat", s.compat);
   }
 };
 
