@@ -11,6 +11,7 @@
 #include "cli/doctor_report.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "cli/target_flags.h"
 #include "collect/collect_all.h"
 #include "collect/smi_xml.h"
 #include "facts/snapshot_json.h"
@@ -23,6 +24,7 @@ struct DoctorFlags {
   std::string save;
   std::string from;
   std::string from_smi_xml;
+  TargetFlags target;
 };
 
 int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
@@ -30,6 +32,10 @@ int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
   Snapshot snap;
   std::string subject;
   if (!d.from.empty()) {
+    if (d.target.pid != 0 || !d.target.process.empty()) {
+      return fail("doctor", usage_error("--pid/--process name a process of this machine; they do not apply to a "
+                                        "snapshot read with --from"));
+    }
     auto loaded = load_snapshot_file(d.from);
     if (!loaded) return fail("doctor", loaded.error());
     snap = std::move(loaded.value());
@@ -37,7 +43,9 @@ int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
   } else {
     auto fs = FsRoot::resolve(g.root);
     if (!fs) return fail("doctor", fs.error());
-    snap = collect_snapshot(*fs);
+    auto opts = target_collect_options(*fs, d.target);
+    if (!opts) return fail("doctor", opts.error());
+    snap = collect_snapshot(*fs, *opts);
     subject = fs->is_live() ? "this machine" : "root " + fs->root();
   }
   if (!d.from_smi_xml.empty()) {
@@ -71,6 +79,7 @@ Command doctor_command() {
     app.add_option("--from-smi-xml", flags->from_smi_xml,
                    "Take the GPUs' state from FILE, the output of 'nvidia-smi -q -x'")
         ->type_name("FILE");
+    add_target_flags(app, flags->target);
   };
   c.run = [flags](const GlobalOptions& g) { return run_doctor(g, *flags); };
   return c;

@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "cli/gpu_report.h"
 #include "cli/output.h"
+#include "cli/target_flags.h"
 #include "collect/collect_all.h"
 #include "collect/smi_xml.h"
 
@@ -21,13 +22,16 @@ namespace {
 
 struct GpuFlags {
   std::string from_smi_xml;
+  TargetFlags target;
 };
 
 int run_gpu(const GlobalOptions& g, const GpuFlags& flags) {
   auto t0 = std::chrono::steady_clock::now();
   auto fs = FsRoot::resolve(g.root);
   if (!fs) return fail("gpu", fs.error());
-  Snapshot snap = collect_snapshot(*fs);
+  auto opts = target_collect_options(*fs, flags.target);
+  if (!opts) return fail("gpu", opts.error());
+  Snapshot snap = collect_snapshot(*fs, *opts);
   std::string subject = fs->is_live() ? "this machine" : "root " + fs->root();
   if (!flags.from_smi_xml.empty()) {
     auto imp = load_smi_xml_file(flags.from_smi_xml);
@@ -51,6 +55,7 @@ Command gpu_command() {
     app.add_option("--from-smi-xml", flags->from_smi_xml,
                    "Read the GPUs' state from FILE, the output of 'nvidia-smi -q -x' ('-' reads stdin)")
         ->type_name("FILE");
+    add_target_flags(app, flags->target);
   };
   c.run = [flags](const GlobalOptions& g) { return run_gpu(g, *flags); };
   return c;

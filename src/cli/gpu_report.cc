@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/units.h"
+#include "cli/target_report.h"
 #include "collect/pci.h"
 #include "facts/snapshot_json.h"
 #include "rules/rule.h"
@@ -180,14 +181,14 @@ Section pci_section(const PciDeviceFacts& p) {
   return sec;
 }
 
-Section process_section(const std::vector<GpuDeviceFacts>& devs) {
+Section process_section(const std::vector<GpuDeviceFacts>& devs, std::optional<int64_t> target) {
   Section sec{"Processes", {}};
   for (const auto& d : devs) {
     if (!d.processes) continue;
     for (const auto& p : *d.processes) {
-      sec.rows.push_back(
-          {"pid " + i(p.pid), join({"GPU " + i(d.index.value_or(0)), p.type,
-                                    p.used_memory_bytes ? mib(*p.used_memory_bytes) : "memory unknown", p.name})});
+      sec.rows.push_back({"pid " + i(p.pid) + (target && *target == p.pid ? " (target)" : ""),
+                          join({"GPU " + i(d.index.value_or(0)), p.type,
+                                p.used_memory_bytes ? mib(*p.used_memory_bytes) : "memory unknown", p.name})});
     }
   }
   if (sec.rows.empty()) sec.rows.push_back({"none", "no process holds a GPU context"});
@@ -203,10 +204,11 @@ Report gpu_report(const Snapshot& s, const std::string& subject) {
   r.sections.push_back(looked_at(s));
   if (s.gpu.devices) {
     for (const auto& d : *s.gpu.devices) r.sections.push_back(device_section(s, d));
-    r.sections.push_back(process_section(*s.gpu.devices));
+    r.sections.push_back(process_section(*s.gpu.devices, target_host_pid(s)));
   } else if (s.gpu.nvidia_pci_devices) {
     for (const auto& p : *s.gpu.nvidia_pci_devices) r.sections.push_back(pci_section(p));
   }
+  if (auto t = target_section(s)) r.sections.push_back(std::move(*t));
   std::set<std::string> gpu_ids;
   for (const auto& rule : all_rules()) {
     if (std::string(rule.area) == "gpu") gpu_ids.insert(rule.id);

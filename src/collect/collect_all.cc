@@ -5,6 +5,7 @@
 #include "base/build_info.h"
 #include "collect/gpu_driver.h"
 #include "collect/psi.h"
+#include "collect/target_process.h"
 
 namespace infertune {
 
@@ -31,11 +32,25 @@ Snapshot collect_snapshot(const FsRoot& fs, const CollectOptions& opts) {
   collect_system_psi(fs, s.host.psi);
   collect_cgroup(fs, s.cgroup);
   collect_container(fs, s.cgroup, s.container);
-  collect_process(fs, s.process);
+  if (opts.target_pid > 0) {
+    // With --pid / --process the process facts (limits, environment) are the serving process's.
+    FsRoot target_fs = fs;
+    target_fs.set_process(std::to_string(opts.target_pid));
+    collect_process(target_fs, s.process);
+  } else {
+    collect_process(fs, s.process);
+  }
   collect_pci_gpus(fs, s.gpu);
   collect_gpu_driver(fs, s.gpu.driver);
   s.gpu.devices.unknown(kNoNvmlYet);
   collect_compat(fs, opts, s.compat);
+  if (opts.target_pid > 0) {
+    TargetProcessFacts t;
+    std::string by =
+        opts.target_process.empty() ? "--pid " + std::to_string(opts.target_pid) : "--process " + opts.target_process;
+    collect_target_process(fs, {opts.target_pid, by}, t);
+    s.target.set(std::move(t), "/proc/" + std::to_string(opts.target_pid));
+  }
   return s;
 }
 

@@ -489,6 +489,49 @@ struct CompatFacts {
   }
 };
 
+// ---- The serving process named with --pid / --process (collect/target_process.h): what it has loaded and
+// which GPU files it holds open. Whether it holds a GPU context is judged by matching its host PID against
+// gpu.devices[].processes (rules/process_verdict.h).
+
+// A CUDA-related library the process has mapped (/proc/<pid>/maps).
+struct MappedLibraryFacts {
+  std::string kind;  // "libcudart", "libtorch_cuda", "onnxruntime_cuda", ... (collect/proc_maps.h)
+  std::string path;  // as mapped; " (deleted)" removed
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("kind", s.kind);
+    v("path", s.path);
+  }
+};
+
+struct TargetProcessFacts {
+  int64_t pid = 0;                                       // in this tool's PID namespace (as --pid gave it)
+  std::string selected_by;                               // "--pid 1234", "--process vllm (command line)"
+  Fact<std::string> comm;                                // /proc/<pid>/comm
+  Fact<std::string> cmdline;                             // /proc/<pid>/cmdline, arguments joined by spaces
+  Fact<std::vector<int64_t>> ns_pids;                    // /proc/<pid>/status NSpid, outermost namespace first
+  Fact<int64_t> host_pid;                                // PID in the host's namespace, as NVML reports it
+  Fact<int64_t> container_pid;                           // PID in its own (innermost) namespace
+  Fact<std::string> pid_namespace;                       // readlink /proc/<pid>/ns/pid, "pid:[4026532210]"
+  Fact<std::vector<MappedLibraryFacts>> cuda_libraries;  // CUDA-related libraries mapped, in map order
+  Fact<std::vector<std::string>> gpu_device_files;       // /dev/nvidia* open in /proc/<pid>/fd
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("pid", s.pid);
+    v("selected_by", s.selected_by);
+    v("comm", s.comm);
+    v("cmdline", s.cmdline);
+    v("ns_pids", s.ns_pids);
+    v("host_pid", s.host_pid);
+    v("container_pid", s.container_pid);
+    v("pid_namespace", s.pid_namespace);
+    v("cuda_libraries", s.cuda_libraries);
+    v("gpu_device_files", s.gpu_device_files);
+  }
+};
+
 struct Snapshot {
   // Header (not Facts: always present in a valid snapshot).
   std::string schema_version;  // "1.0"
@@ -502,7 +545,8 @@ struct Snapshot {
   ProcessFacts process;
   GpuFacts gpu;
   CompatFacts compat;
-  std::vector<std::string> notes;  // what the collectors want the reader to know (timeouts, partial reads)
+  Fact<TargetProcessFacts> target;  // --pid / --process; absent (null) when none was named
+  std::vector<std::string> notes;   // what the collectors want the reader to know (timeouts, partial reads)
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -512,6 +556,7 @@ struct Snapshot {
     v("process", s.process);
     v("gpu", s.gpu);
     v("compat", s.compat);
+    v("target", s.target);
   }
 };
 

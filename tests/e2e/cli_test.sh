@@ -67,6 +67,36 @@ check gpu-xml-root 2 "$bin" gpu --from-smi-xml "$work/html.xml" && expect_in gpu
 check gpu-xml-missing 2 "$bin" gpu --from-smi-xml "$work/nope.xml" && expect_in gpu-xml-missing "$work/err" "nope.xml: cannot open" && one_line gpu-xml-missing
 check doctor-xml-bad 2 "$bin" doctor --from-smi-xml "$work/html.xml" && one_line doctor-xml-bad
 
+# --pid / --process on fixture roots (tests/data/target-roots), with the real V100 XML listing the server's PID.
+troots="$data/target-roots"
+ran() {  # ran NAME COMMAND...: a report came out (exit 0 or 1: the findings decide)
+  local name="$1"
+  shift
+  "$@" >"$work/out" 2>"$work/err"
+  local rc=$?
+  if [ "$rc" -gt 1 ]; then
+    echo "FAIL $name: exit $rc"; sed 's/^/  stderr: /' "$work/err" | head -5; fail=$((fail + 1))
+    return 1
+  fi
+  pass=$((pass + 1))
+}
+ran pid-on-gpu "$bin" gpu --root "$troots/host" --from-smi-xml "$smi/v100-pcie-32gb.xml" --pid 4027538 \
+  && expect_in pid-on-gpu "$work/out" "PROCESS-ON-GPU " && expect_in pid-shared "$work/out" "GPU-SHARED-WITH-PROCESSES" \
+  && expect_in pid-marked "$work/out" "pid 4027538 (target)" && expect_in pid-verdict "$work/out" "Verdict"
+ran pid-process "$bin" gpu --root "$troots/host" --from-smi-xml "$smi/v100-pcie-32gb.xml" --process vllm --format json \
+  && expect_in pid-process "$work/out" '"selected_by": "--process vllm"'
+ran pid-no-cuda "$bin" gpu --root "$troots/host" --pid 4100 && expect_in pid-no-cuda "$work/out" "PROCESS-NO-CUDA"
+ran pid-cpu "$bin" doctor --root "$troots/host" --pid 4200 && expect_in pid-cpu "$work/out" "PROCESS-NOT-ON-GPU"
+ran pid-container "$bin" gpu --root "$troots/container" --from-smi-xml "$smi/v100-pcie-32gb.xml" --pid 1 \
+  && expect_in pid-container "$work/out" "PROCESS-GPU-UNDETERMINED"
+check pid-missing 2 "$bin" gpu --root "$troots/host" --pid 999999 && expect_in pid-missing "$work/err" "--pid 999999: no such process" && one_line pid-missing
+check pid-zero 2 "$bin" gpu --pid 0 && one_line pid-zero
+check pid-text 2 "$bin" gpu --pid abc && one_line pid-text
+check pid-both 2 "$bin" gpu --pid 1 --process x
+check pid-ambiguous 2 "$bin" gpu --root "$troots/host" --process python3 && expect_in pid-ambiguous "$work/err" "matches 3 processes" && one_line pid-ambiguous
+check pid-none 2 "$bin" doctor --root "$troots/host" --process nosuchserver && expect_in pid-none "$work/err" "no process has that name" && one_line pid-none
+check pid-from 2 "$bin" doctor --from "$work/nope.json" --pid 1 && expect_in pid-from "$work/err" "--from" && one_line pid-from
+
 # Fixture roots: healthy has no findings; docker-v2 has warnings only.
 check healthy 0 "$bin" doctor --root "$roots/healthy" && expect_in healthy "$work/out" "No findings."
 check healthy-env 0 env INFERTUNE_ROOT="$roots/healthy" "$bin" doctor
