@@ -49,7 +49,7 @@ Snapshot collect_snapshot(const FsRoot& fs, const CollectOptions& opts) {
     std::string by =
         opts.target_process.empty() ? "--pid " + std::to_string(opts.target_pid) : "--process " + opts.target_process;
     collect_target_process(fs, {opts.target_pid, by}, t);
-    s.target.set(std::move(t), "/proc/" + std::to_string(opts.target_pid));
+    s.target.set(std::move(t), fs.proc(std::to_string(opts.target_pid)).display);
   }
   return s;
 }

@@ -220,6 +220,8 @@ struct PathLister {
       using Inner = typename decltype(std::declval<V>().value)::value_type;
       if constexpr (has_fields<Inner>::value) {
         out->push_back(prefix + name);
+        Inner v{};
+        Inner::fields(v, PathLister{prefix + name + ".", out});
       } else if constexpr (requires { typename Inner::value_type; } && !std::is_same_v<Inner, std::string>) {
         using Elem = typename Inner::value_type;
         if constexpr (has_fields<Elem>::value) {

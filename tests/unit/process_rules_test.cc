@@ -212,6 +212,24 @@ TEST(ProcessRules, SharedGpuListsTheOthersWithTheirMemory) {
   EXPECT_FALSE(fires(s, "GPU-SHARED-WITH-PROCESSES"));
 }
 
+TEST(ProcessRules, EveryFindingHasTitleEvidenceFixAndDocs) {
+  Snapshot shared = on_gpu(3);
+  shared.gpu.devices.value->front().processes.value->push_back(gproc(777, "trainer", 20, 60));
+  Snapshot none = on_gpu();
+  none.target.value->cuda_libraries.set({}, "/proc/1234/maps");
+  none.gpu.devices.value->front().processes.set({}, kSmi);
+  Snapshot undetermined = on_gpu();
+  undetermined.target.value->host_pid.unknown("not visible");
+  for (const Snapshot& s : {on_gpu(85), shared, on_gpu(std::nullopt), none, undetermined}) {
+    for (const auto& f : run_rules(s)) {
+      EXPECT_FALSE(f.title.empty()) << f.id;
+      EXPECT_FALSE(f.evidence.empty()) << f.id;
+      EXPECT_FALSE(f.fix.empty()) << f.id;
+      EXPECT_EQ(f.docs_url().rfind("docs/findings.md#", 0), 0u) << f.id;
+    }
+  }
+}
+
 // Collector + nvidia-smi import: the V100 XML lists the server's host PID and three other workers.
 TEST(ProcessRules, FixtureRootWithSmiImport) {
   FsRoot fs(test::data_path("target-roots/host"));

@@ -45,7 +45,8 @@ TEST(TargetProcess, ProcessNameMatching) {
   EXPECT_EQ(process_match("vllm", "python3", vllm), "command");
   EXPECT_EQ(process_match("api_server", "python3", vllm), "command line");
   EXPECT_EQ(process_match("tritonserver", "tritonserver", {"/opt/tritonserver/bin/tritonserver"}), "comm");
-  EXPECT_EQ(process_match("text-generation-launcher", "text-generation-", {"text-generation-launcher"}), "comm");
+  EXPECT_EQ(process_match("text-generation-launcher", "text-generation", {"/usr/local/bin/text-generation-launcher"}),
+            "comm");
   EXPECT_EQ(process_match("uvicorn", "python", {"/venv/bin/uvicorn", "app:app"}), "command");
   EXPECT_EQ(process_match("nginx", "python3", vllm), "");
   EXPECT_EQ(process_match("kworker", "kworker/0:1", {}), "");  // kernel threads never match
