@@ -147,7 +147,7 @@ void build_host(const Trace& t, Model& m) {
     if (e.cat == Cat::kCpuOp) {
       cpu_work = !(f & kSubtreeLaunches) && !parent_is_op;
     } else if (is_launch_api(e.cat)) {
-      cpu_work = !(f & (kLaunches | kSync)) && !parent_is_op;
+      cpu_work = !(f & (kLaunches | kSync));  // cudaMalloc, cudaFree, attribute queries … anywhere
     }
     if (cpu_work) cpu_only[{e.pid, e.tid}].push_back({e.ts_ns, e.end_ns(), i});
   }

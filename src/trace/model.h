@@ -85,8 +85,8 @@ struct Model {
   Intervals syncs;                     // sync calls, all threads, sorted by start (not merged: each names its call)
   std::vector<int64_t> syncs_max_end;  // prefix maximum of syncs[i].end (for overlap queries)
   // Per thread (pid, tid): union of host time spent in work that launches no GPU work — maximal cpu_op
-  // subtrees without a launch whose parent is not a cpu_op, and runtime calls outside any op that launch
-  // nothing and do not synchronise (cudaMalloc at top level).
+  // subtrees without a launch whose parent is not a cpu_op, and runtime/driver calls that launch nothing and
+  // do not synchronise, wherever they are (cudaMalloc, cudaFree, attribute queries).
   std::map<std::pair<int64_t, int64_t>, Intervals> cpu_only;
 };
 

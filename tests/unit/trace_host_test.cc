@@ -273,6 +273,14 @@ TEST(TraceSteps, ResNetBreakdownEqualsTensorBoardPlugin) {
   Report r = trace_report(*t, TraceReportOptions{});
   ASSERT_NE(find(r, "TRACE-DATALOADER-BOUND"), nullptr);
   ASSERT_NE(find(r, "TRACE-PAGEABLE-COPIES"), nullptr);
+  // The uploads' stream syncs, by the operator that made them (ProfilerStep#N, an operator in this schema, left
+  // out of the path so the six steps' calls group together).
+  TimelineResult tl = gpu_timeline(m);
+  SyncStats sy = sync_stats(m, tl);
+  ASSERT_FALSE(sy.callers.empty());
+  EXPECT_EQ(sy.callers[0].call, "cudaStreamSynchronize");
+  EXPECT_EQ(sy.callers[0].op, "aten::to > aten::copy_");
+  EXPECT_EQ(sy.callers[0].calls, 12u);
   CopyStats c = copy_stats(m);
   ASSERT_FALSE(c.rows.empty());
   EXPECT_EQ(c.pageable_count, 12u);

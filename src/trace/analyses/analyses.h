@@ -20,7 +20,7 @@ namespace infertune::trace {
 //   sync        otherwise, a synchronising call (…Synchronize, blocking memcpy) overlaps the gap (the whole
 //               gap: the host had let the GPU drain and only then went on to launch)
 //   cpu_work    the part of the remaining gaps that the launching thread spent in work that launches nothing
-//               (Model::cpu_only: CPU-only operators, allocator calls outside operators)
+//               (Model::cpu_only: CPU-only operators, allocator and other non-launch CUDA API calls)
 //   launch      the rest: the host was between GPU launches (framework dispatch, Python between operators,
 //               launch calls themselves) — the overhead CUDA graphs / torch.compile remove
 enum class IdleCause : uint8_t { kLaunch, kCpuWork, kSync, kDataLoader, kQueued };

@@ -71,10 +71,12 @@ SyncStats sync_stats(const Model& m, const TimelineResult& tl) {
   std::map<std::tuple<std::string, std::string, std::string>, SyncCaller> by;
   for (const Interval& s : m.syncs) {
     const Event& e = t.events[s.event];
-    // The CPU operators around the call, outermost first (user annotations such as ProfilerStep left out).
+    // The CPU operators around the call, outermost first (user annotations and ProfilerStep#N left out: the
+    // 2021 schema records steps as operators).
     std::vector<const std::string*> ops;
     for (uint32_t p = m.parent[s.event]; p != kNoIndex; p = m.parent[p]) {
-      if (t.events[p].cat == Cat::kCpuOp) ops.push_back(&t.name_of(t.events[p]));
+      const std::string& name = t.name_of(t.events[p]);
+      if (t.events[p].cat == Cat::kCpuOp && name.rfind("ProfilerStep#", 0) != 0) ops.push_back(&name);
     }
     std::string op;
     for (auto it = ops.rbegin(); it != ops.rend(); ++it) op += (op.empty() ? "" : " > ") + **it;
