@@ -70,7 +70,6 @@ Intervals merge_intervals(Intervals v) {
 void build_host(const Trace& t, Model& m) {
   const size_t n = t.events.size();
   m.parent.assign(n, kNoIndex);
-  m.py_frame.assign(n, kNoIndex);
   m.flags.assign(n, 0);
   // Name classes, once per distinct name.
   std::vector<uint8_t> name_flags(t.strings.size(), 0);
@@ -106,6 +105,7 @@ void build_host(const Trace& t, Model& m) {
   // Python frames: their own stacks, then the innermost frame around each host event (merge of both orders).
   std::vector<uint32_t> py = nesting_order(t, true);
   if (!py.empty()) {
+    m.py_frame.assign(n, kNoIndex);
     assign_parents(t, py, m.parent);
     std::vector<uint32_t> stack;
     size_t p = 0;

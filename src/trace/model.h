@@ -76,9 +76,11 @@ struct Model {
 
   // ---- Host side: the op tree of each thread (cpu_op, user_annotation, cuda_runtime, cuda_driver nest by
   // time on their (pid, tid)) and the Python stacks (python_function events nest among themselves) ----
-  std::vector<uint32_t> parent;        // per event: the enclosing host event on its thread (python: enclosing python
-                                       // frame); kNoIndex for roots and GPU events
-  std::vector<uint32_t> py_frame;      // per host op/runtime event: the innermost python_function enclosing it
+  std::vector<uint32_t> parent;    // per event: the enclosing host event on its thread (python: enclosing python
+                                   // frame); kNoIndex for roots and GPU events
+  std::vector<uint32_t> py_frame;  // per host op/runtime event: the innermost python_function enclosing it
+                                   // (empty when the trace has no python_function events: use python_of)
+  uint32_t python_of(uint32_t event) const { return py_frame.empty() ? kNoIndex : py_frame[event]; }
   std::vector<uint8_t> flags;          // per event: HostFlag bits
   std::vector<uint8_t> is_module;      // per string id: 1 when the name is an "nn.Module: …" python frame
   Intervals dataloader;                // union of DataLoader spans, all threads

@@ -82,8 +82,8 @@ SyncStats sync_stats(const Model& m, const TimelineResult& tl) {
     for (auto it = ops.rbegin(); it != ops.rend(); ++it) op += (op.empty() ? "" : " > ") + **it;
     if (op.empty()) op = "(no operator)";
     // Innermost Python frame: of the call, else of its innermost operator.
-    uint32_t py = m.py_frame[s.event];
-    for (uint32_t p = m.parent[s.event]; py == kNoIndex && p != kNoIndex; p = m.parent[p]) py = m.py_frame[p];
+    uint32_t py = m.python_of(s.event);
+    for (uint32_t p = m.parent[s.event]; py == kNoIndex && p != kNoIndex; p = m.parent[p]) py = m.python_of(p);
     std::string python = py == kNoIndex ? std::string() : t.name_of(t.events[py]);
     SyncCaller& c = by[{t.name_of(e), op, python}];
     if (c.calls == 0) {

@@ -68,31 +68,41 @@ OpTable op_table(const Model& m, OpSort sort) {
     row_of.emplace(e.name, k);
     return r.ops[k];
   };
-  std::vector<int64_t> self(n, 0);
+  bool any_module = false;
+  for (uint32_t i = 0; i < n && !m.py_frame.empty(); ++i) {
+    const Event& e = t.events[i];
+    if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) {
+      any_module = true;
+      break;
+    }
+  }
+  // Self time = duration − the nested host events (clipped to the parent). Kept per event only when the
+  // module table needs it; otherwise added up per name directly.
+  std::vector<int64_t> self(any_module ? n : 0, 0);
   for (uint32_t i = 0; i < n; ++i) {
     const Event& e = t.events[i];
     if (!in_table(e.cat)) continue;
     OpRow& o = row(i);
     ++o.calls;
     o.cpu_total_ns += e.dur_ns;
-    self[i] += e.dur_ns;
+    o.cpu_self_ns += e.dur_ns;
+    if (any_module) self[i] += e.dur_ns;
     uint32_t p = m.parent[i];
     if (p != kNoIndex) {
       const Event& pe = t.events[p];
-      self[p] -= std::max<int64_t>(0, std::min(e.end_ns(), pe.end_ns()) - std::max(e.ts_ns, pe.ts_ns));
+      int64_t overlap = std::max<int64_t>(0, std::min(e.end_ns(), pe.end_ns()) - std::max(e.ts_ns, pe.ts_ns));
+      row(p).cpu_self_ns -= overlap;
+      if (any_module) self[p] -= overlap;
     }
   }
   if (r.ops.empty()) {
     r.why_not = "the trace has no CPU operator events (cpu_op, user_annotation, cuda_runtime)";
     return r;
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    if (in_table(t.events[i].cat)) row(i).cpu_self_ns += std::max<int64_t>(0, self[i]);
-  }
   // Innermost nn.Module around each host event (memo per python frame).
   std::unordered_map<uint32_t, uint32_t> module_memo;
   auto module_of = [&](uint32_t ev) -> uint32_t {
-    uint32_t py = m.py_frame[ev];
+    uint32_t py = m.python_of(ev);
     std::vector<uint32_t> path;
     uint32_t found = kNoIndex;
     for (uint32_t f = py; f != kNoIndex; f = m.parent[f]) {
@@ -116,15 +126,11 @@ OpTable op_table(const Model& m, OpSort sort) {
     if (fresh) r.modules.push_back(ModuleRow{cls});
     return r.modules[it->second];
   };
-  bool any_module = false;
-  for (uint32_t i = 0; i < n; ++i) {
-    const Event& e = t.events[i];
-    if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) {
-      ++module_row(i).instances;
-      any_module = true;
-    }
-  }
   if (any_module) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const Event& e = t.events[i];
+      if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) ++module_row(i).instances;
+    }
     for (uint32_t i = 0; i < n; ++i) {
       if (t.events[i].cat != Cat::kCpuOp) continue;
       uint32_t mod = module_of(i);
