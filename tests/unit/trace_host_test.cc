@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "report/render.h"
 #include "test_support.h"
 #include "trace/analyses/analyses.h"
 #include "trace/reader.h"
@@ -476,6 +477,21 @@ TEST(TraceReport, SectionsAndJsonCarryTheNewData) {
   for (const char* key : {"steps", "launch", "syncs", "copies", "ops", "modules"}) {
     EXPECT_TRUE(all.data->contains(key)) << key;
   }
+}
+
+// The whole report on the shipped bert trace, in the three formats (INFERTUNE_UPDATE_GOLDEN=1 rewrites them).
+TEST(TraceReport, GoldenBert) {
+  auto t = read_trace_file(test::data_path("traces/tracelens_h100/gaunernst_bert-small-uncased__1016001.json.gz"));
+  ASSERT_TRUE(t.ok());
+  t->path = "gaunernst_bert-small-uncased__1016001.json.gz";  // no machine path in the goldens
+  TraceReportOptions o;
+  o.top = 5;
+  Report r = trace_report(*t, o);
+  r.tool_version = "0.0.0+golden";
+  RenderOptions plain;
+  EXPECT_EQ(test::golden_diff("trace-bert.txt", render_text(r, plain)), "");
+  EXPECT_EQ(test::golden_diff("trace-bert.md", render_markdown(r, plain)), "");
+  EXPECT_EQ(test::golden_diff("trace-bert.json", json_text(report_to_json(r))), "");
 }
 
 }  // namespace
