@@ -175,6 +175,21 @@ TEST(TraceIdle, QueuedWorkAndCpuOnlyWork) {
   EXPECT_EQ(g.host_wait_ns, 60000);
 }
 
+// The split on real traces, as an independent Python implementation of the same definitions computed it
+// (exact decimal µs → ns): bert here, ResNet-50 in TraceSteps.ResNetBreakdownEqualsTensorBoardPlugin.
+TEST(TraceIdle, BertSplitEqualsIndependentComputation) {
+  auto t = read_trace_file(test::data_path("traces/tracelens_h100/gaunernst_bert-small-uncased__1016001.json.gz"));
+  ASSERT_TRUE(t.ok());
+  Model m = build_model(*t);
+  TimelineResult tl = gpu_timeline(m);
+  const IdleSplit& s = tl.devices.at(0).idle_split;
+  EXPECT_EQ(s.get(IdleCause::kLaunch), 3339070);
+  EXPECT_EQ(s.get(IdleCause::kCpuWork), 78743);
+  EXPECT_EQ(s.get(IdleCause::kSync), 180575);
+  EXPECT_EQ(s.get(IdleCause::kDataLoader), 0);
+  EXPECT_EQ(s.get(IdleCause::kQueued), 0);
+}
+
 TEST(TraceIdle, RealTracesSplitAddsUpToIdle) {
   for (const char* name : {"gaunernst_bert-small-uncased__1016001", "Qwen_Qwen1.5-0.5B-Chat__1016005",
                            "facebook_timesformer-base-finetuned-k400__1016002"}) {
@@ -269,6 +284,15 @@ TEST(TraceSteps, ResNetBreakdownEqualsTensorBoardPlugin) {
   EXPECT_NEAR(static_cast<double>(mean_wall) / 1000.0, expect["average_step_time_us"].get<double>(), 0.5);
   double util = 100.0 * static_cast<double>(st.tb_mean_ns[0]) / static_cast<double>(mean_wall);
   EXPECT_NEAR(util, 55.51, 0.005);
+
+  // Idle by cause on the GPU timeline (independent Python computation of the same definitions).
+  TimelineResult split = gpu_timeline(m);
+  const IdleSplit& is = split.devices.at(0).idle_split;
+  EXPECT_EQ(is.get(IdleCause::kLaunch), 94292000);
+  EXPECT_EQ(is.get(IdleCause::kCpuWork), 599000);
+  EXPECT_EQ(is.get(IdleCause::kSync), 2641000);
+  EXPECT_EQ(is.get(IdleCause::kDataLoader), 285214000);
+  EXPECT_EQ(is.get(IdleCause::kQueued), 10173000);
 
   // The same trace: DataLoader-bound, pageable uploads.
   Report r = trace_report(*t, TraceReportOptions{});
