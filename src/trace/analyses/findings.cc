@@ -223,6 +223,13 @@ std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& an) {
                                 " gaps: the next launch call started only after the GPU had gone idle",
                             src});
       f.evidence.push_back({"Largest gap", ms(g.largest_gap_ns), src});
+      std::string causes;
+      for (size_t c = 0; c < kIdleCauses; ++c) {
+        if (g.idle_split.ns[c] == 0) continue;
+        causes += (causes.empty() ? "" : ", ") + std::string(idle_cause_name(static_cast<IdleCause>(c))) + " " +
+                  ms(g.idle_split.ns[c]);
+      }
+      f.evidence.push_back({"Idle by cause", causes, src});
     }
     f.fix =
         "Keep the GPU fed: capture the steady-state step in CUDA graphs (torch.compile(model, "
