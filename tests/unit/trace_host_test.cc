@@ -503,6 +503,59 @@ TEST(TraceReport, SectionsAndJsonCarryTheNewData) {
   }
 }
 
+// Invariants of every analysis on every real trace (the shipped ones, and the shared collection when present).
+TEST(TraceHost, InvariantsOnEveryRealTrace) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(test::data_path("traces"))) {
+    std::string p = e.path().string();
+    if (p.ends_with(".json.gz") || p.ends_with(".json")) files.push_back(p);
+  }
+  fs::path shared = shared_traces();
+  if (fs::exists(shared)) {
+    for (const auto& e : fs::recursive_directory_iterator(shared)) {
+      std::string p = e.path().string();
+      bool trace = p.ends_with(".json.gz") || (p.ends_with(".json") && p.find("/reference/") == std::string::npos &&
+                                               p.find("execution_details") == std::string::npos);
+      if (e.is_regular_file() && trace) files.push_back(p);
+    }
+  }
+  ASSERT_GE(files.size(), 7u);
+  for (const std::string& f : files) {
+    auto t = read_trace_file(f);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    Model m = build_model(*t);
+    TimelineResult tl = gpu_timeline(m);
+    for (const GpuTimeline& g : tl.devices) {
+      EXPECT_EQ(g.idle_split.total_ns(), g.idle_ns) << f;
+      for (int64_t v : g.idle_split.ns) EXPECT_GE(v, 0) << f;
+    }
+    StepsResult st = step_timeline(m);
+    for (const StepRow& r : st.steps) {
+      EXPECT_GE(r.wall_ns(), 0) << f;
+      EXPECT_EQ(r.busy_ns + r.idle_ns, r.wall_ns()) << f;
+      EXPECT_EQ(r.idle.total_ns(), r.idle_ns) << f << " step " << r.number;
+      int64_t parts = 0;
+      for (int64_t v : r.tb_ns) {
+        EXPECT_GE(v, 0) << f;
+        parts += v;
+      }
+      EXPECT_EQ(parts, r.wall_ns()) << f;
+    }
+    LaunchStats l = launch_stats(m);
+    EXPECT_LE(l.graph_kernels, l.kernels) << f;
+    SyncStats sy = sync_stats(m, tl);
+    uint64_t calls = 0;
+    for (const SyncCaller& c : sy.callers) calls += c.calls;
+    EXPECT_EQ(calls, sy.calls) << f;
+    CopyStats c = copy_stats(m);
+    uint64_t copies = 0;
+    for (const CopyRow& r : c.rows) copies += r.count;
+    EXPECT_EQ(copies, m.memcpys + m.memsets) << f;
+    OpTable ot = op_table(m, OpSort::kCpuTotal);
+    for (const OpRow& o : ot.ops) EXPECT_LE(o.cuda_self_ns, o.cuda_total_ns) << f << " " << o.name;
+  }
+}
+
 // The whole report on the shipped bert trace, in the three formats (INFERTUNE_UPDATE_GOLDEN=1 rewrites them).
 TEST(TraceReport, GoldenBert) {
   auto t = read_trace_file(test::data_path("traces/tracelens_h100/gaunernst_bert-small-uncased__1016001.json.gz"));
