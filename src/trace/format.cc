@@ -27,4 +27,8 @@ std::string duration(int64_t ns) {
 
 std::string percent(double share) { return fmt::format("{:.2f} %", share * 100.0); }
 
+std::string gbps(double bytes_per_ns) { return fmt::format("{:.2f} GB/s", bytes_per_ns); }
+
+std::string times(double ratio) { return fmt::format("{:.1f}×", ratio); }
+
 }  // namespace infertune::trace

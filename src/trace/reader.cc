@@ -116,6 +116,11 @@ int64_t id_from_string(std::string_view s, StringTable& strings) {
   return -1 - static_cast<int64_t>(strings.intern(s));
 }
 
+// Bounds that keep every end time and every sum of durations the analyses form inside int64: real traces stay
+// far below them (timestamps since the epoch are ~1.8e18 ns; events last seconds, not weeks).
+constexpr int64_t kMaxTsNs = int64_t{1} << 62;   // ~146 years
+constexpr int64_t kMaxDurNs = int64_t{1} << 50;  // ~13 days
+
 enum class Where : uint8_t { kTop, kEvents, kEvent, kArgs, kArgArray, kDevices, kDevice, kSkip };
 
 enum class TopKey : uint8_t { kOther, kTraceEvents, kDisplayTimeUnit, kBaseTime, kDevices, kSchemaVersion };
@@ -546,7 +551,8 @@ class Handler {
           ++st.skipped_categories[ev_.cat.empty() ? std::string("(none)") : ev_.cat];
           return;
         }
-        if (ev_.bad || !ev_.has_ts || !ev_.has_dur || ev_.dur < 0) {
+        if (ev_.bad || !ev_.has_ts || !ev_.has_dur || ev_.dur < 0 || ev_.dur > kMaxDurNs || ev_.ts > kMaxTsNs ||
+            ev_.ts < -kMaxTsNs) {
           ++st.malformed;
           return;
         }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <string>
 
 #include "base/units.h"
@@ -147,6 +148,329 @@ Section classes_section(const KernelSummary& ks) {
   return s;
 }
 
+std::string idle_split_text(const IdleSplit& s) {
+  std::string out;
+  for (size_t c = 0; c < kIdleCauses; ++c) {
+    if (s.ns[c] == 0) continue;
+    out +=
+        (out.empty() ? "" : " · ") + std::string(idle_cause_key(static_cast<IdleCause>(c))) + " " + duration(s.ns[c]);
+  }
+  return out.empty() ? "none" : out;
+}
+
+Section idle_section(const TimelineResult& tl) {
+  Section s{"GPU idle by cause", {}};
+  if (!tl.why_not.empty()) {
+    s.rows.push_back({"Not available", tl.why_not});
+    return s;
+  }
+  for (const GpuTimeline& g : tl.devices) {
+    if (g.activities == 0) continue;
+    std::string p = tl.devices.size() > 1 ? fmt::format("GPU {} ", g.device) : std::string();
+    s.rows.push_back({p + "Idle", ms(g.idle_ns) + " of " + ms(g.total_ns) + " (" + share_of(g.idle_ns, g.total_ns) +
+                                      ") in " + std::to_string(g.gaps) + " gaps"});
+    for (size_t c = 0; c < kIdleCauses; ++c) {
+      auto cause = static_cast<IdleCause>(c);
+      s.rows.push_back(
+          {p + idle_cause_name(cause), fmt::format("{} ({} of idle, {} of the window) · {} gaps",
+                                                   ms(g.idle_split.ns[c]), share_of(g.idle_split.ns[c], g.idle_ns),
+                                                   share_of(g.idle_split.ns[c], g.total_ns), g.idle_split.gaps[c])});
+    }
+  }
+  return s;
+}
+
+std::string step_text(const StepRow& r) {
+  return fmt::format("{} · GPU busy {} ({}) · idle {}: {} · {} kernels, {} memcpy, {} memset, {} launch calls",
+                     ms(r.wall_ns()), ms(r.busy_ns), share_of(r.busy_ns, r.wall_ns()), ms(r.idle_ns),
+                     idle_split_text(r.idle), r.kernels, r.memcpys, r.memsets, r.launch_calls);
+}
+
+Section steps_section(const StepsResult& st, size_t top) {
+  Section s{"Steps (ProfilerStep#N)", {}};
+  if (!st.why_not.empty()) {
+    s.rows.push_back({"Not available", st.why_not});
+    return s;
+  }
+  s.rows.push_back(
+      {"Steps", fmt::format("{} · mean {} · median {}", st.steps.size(), ms(st.mean_wall_ns), ms(st.median_wall_ns))});
+  std::string slow;
+  for (size_t i = 0; i < st.slowest.size() && i < 5; ++i) {
+    const StepRow& r = st.steps[st.slowest[i]];
+    slow += (slow.empty() ? "" : ", ") + fmt::format("#{} ({})", r.number, ms(r.wall_ns()));
+  }
+  s.rows.push_back({"Slowest", slow});
+  if (st.steps.size() <= top) {
+    for (const StepRow& r : st.steps) s.rows.push_back({fmt::format("#{}", r.number), step_text(r)});
+  } else {
+    for (size_t i = 0; i < top; ++i) {
+      const StepRow& r = st.steps[st.slowest[i]];
+      s.rows.push_back({fmt::format("#{}", r.number), step_text(r)});
+    }
+    s.rows.push_back({"(more)", fmt::format("{} more steps; --top N shows more", st.steps.size() - top)});
+  }
+  return s;
+}
+
+Section breakdown_section(const StepsResult& st, size_t top) {
+  Section s{"Step breakdown (TensorBoard profiler plugin)", {}};
+  if (!st.why_not.empty()) {
+    s.rows.push_back({"Not available", st.why_not});
+    return s;
+  }
+  auto text = [](const int64_t* parts, int64_t wall) {
+    std::string out;
+    for (size_t k = 0; k < kTbParts; ++k) {
+      out += (out.empty() ? "" : " · ") + fmt::format("{} {} ({})", tb_part_name(static_cast<TbPart>(k)),
+                                                      duration(parts[k]), share_of(parts[k], wall));
+    }
+    return out;
+  };
+  int64_t mean_wall = 0;
+  for (int64_t v : st.tb_mean_ns) mean_wall += v;
+  s.rows.push_back({"Average", text(st.tb_mean_ns, mean_wall)});
+  s.rows.push_back({"GPU utilization", share_of(st.tb_mean_ns[0], mean_wall) + " (kernel time of the step time)"});
+  for (size_t i = 0; i < st.steps.size() && i < top; ++i) {
+    const StepRow& r = st.steps[i];
+    s.rows.push_back({fmt::format("#{}", r.number), text(r.tb_ns, r.wall_ns())});
+  }
+  return s;
+}
+
+Section launch_section(const LaunchStats& l) {
+  Section s{"Launch overhead", {}};
+  if (!l.why_not.empty()) {
+    s.rows.push_back({"Not available", l.why_not});
+    return s;
+  }
+  s.rows.push_back({"Launch calls", fmt::format("{} kernel/graph launch calls, {} of host time (median {})",
+                                                l.launch_calls, ms(l.launch_api_ns), duration(l.median_launch_ns))});
+  s.rows.push_back({"Kernels", fmt::format("{} with their launch call, {} of GPU time (median {})", l.kernels,
+                                           ms(l.kernel_ns), duration(l.median_kernel_ns))});
+  s.rows.push_back({"Shorter than launch",
+                    fmt::format("{} kernels ran shorter than the call that launched them", l.shorter_than_launch)});
+  s.rows.push_back(
+      {"Tiny kernels", fmt::format("{} under 10 µs, {} of GPU time", l.tiny_kernels, ms(l.tiny_kernel_ns))});
+  s.rows.push_back(
+      {"Launch delay", fmt::format("kernel start − launch call start: p50 {} · p90 {} · max {}",
+                                   duration(l.delay_p50_ns), duration(l.delay_p90_ns), duration(l.delay_max_ns))});
+  s.rows.push_back(
+      {"CUDA graphs",
+       fmt::format("{} graph launches; {} of {} kernels ({}) from graphs", l.graph_launches, l.graph_kernels, l.kernels,
+                   share_of(static_cast<int64_t>(l.graph_kernels), static_cast<int64_t>(l.kernels)))});
+  return s;
+}
+
+Section syncs_section(const SyncStats& sy, size_t top) {
+  Section s{"Synchronisations", {}};
+  if (sy.calls == 0) {
+    s.rows.push_back({"Calls", "none (no …Synchronize or blocking memcpy call)"});
+    return s;
+  }
+  s.rows.push_back({"Calls", fmt::format("{} · host blocked {} · GPU idle after them {}", sy.calls, ms(sy.host_ns),
+                                         ms(sy.gpu_idle_ns))});
+  for (size_t i = 0; i < sy.callers.size() && i < top; ++i) {
+    const SyncCaller& c = sy.callers[i];
+    s.rows.push_back({shorten(c.call + " ← " + c.op, 70),
+                      fmt::format("{}× · host {} · GPU idle {}{}", c.calls, duration(c.host_ns),
+                                  duration(c.gpu_idle_ns), c.python.empty() ? "" : " · " + shorten(c.python, 80))});
+  }
+  if (sy.callers.size() > top) s.rows.push_back({"(more)", fmt::format("{} more callers", sy.callers.size() - top)});
+  return s;
+}
+
+Section copies_section(const CopyStats& c, size_t top) {
+  Section s{"Copies and memsets", {}};
+  if (!c.why_not.empty()) {
+    s.rows.push_back({"Not available", c.why_not});
+    return s;
+  }
+  for (const CopyRow& r : c.rows) {
+    std::string bw = r.gb_per_s() > 0 ? " · " + gbps(r.gb_per_s()) : std::string();
+    s.rows.push_back({r.name, fmt::format("{}× · {} bytes · {}{} · {} under 64 KiB", r.count, r.bytes,
+                                          duration(r.total_ns), bw, r.small)});
+  }
+  if (c.pageable_count) {
+    s.rows.push_back({"Pageable", fmt::format("{} copies, {} bytes, {} (host memory not pinned)", c.pageable_count,
+                                              c.pageable_bytes, duration(c.pageable_ns))});
+  }
+  for (size_t i = 0; i < c.by_op.size() && i < std::min<size_t>(top, 5); ++i) {
+    const CopyOpRow& o = c.by_op[i];
+    s.rows.push_back({"memcpy from " + shorten(o.op, 50), fmt::format("{}× ({} under 64 KiB) · {} bytes · {}", o.count,
+                                                                      o.small, o.bytes, duration(o.total_ns))});
+  }
+  return s;
+}
+
+Section ops_section(const OpTable& ot, size_t top, const std::string& sort) {
+  Section s{"CPU operators (by " + sort + ")", {}};
+  if (!ot.why_not.empty()) {
+    s.rows.push_back({"Not available", ot.why_not});
+    return s;
+  }
+  for (size_t i = 0; i < ot.ops.size() && i < top; ++i) {
+    const OpRow& o = ot.ops[i];
+    s.rows.push_back({shorten(o.name, 50), fmt::format("{}× · CPU total {} · self {} · CUDA total {} · self {}",
+                                                       o.calls, duration(o.cpu_total_ns), duration(o.cpu_self_ns),
+                                                       duration(o.cuda_total_ns), duration(o.cuda_self_ns))});
+  }
+  if (ot.ops.size() > top) s.rows.push_back({"(more)", fmt::format("{} more operators", ot.ops.size() - top)});
+  return s;
+}
+
+Section modules_section(const OpTable& ot, size_t top) {
+  Section s{"By nn.Module (innermost module around each operator)", {}};
+  if (ot.modules.empty()) {
+    s.rows.push_back({"Not available", "no nn.Module frames (profile with with_stack=True)"});
+    return s;
+  }
+  for (size_t i = 0; i < ot.modules.size() && i < top; ++i) {
+    const ModuleRow& mr = ot.modules[i];
+    s.rows.push_back({shorten(mr.module, 50), fmt::format("{} calls · CPU self {} · CUDA self {}", mr.instances,
+                                                          duration(mr.cpu_self_ns), duration(mr.cuda_self_ns))});
+  }
+  if (ot.modules.size() > top) s.rows.push_back({"(more)", fmt::format("{} more modules", ot.modules.size() - top)});
+  return s;
+}
+
+Json split_json(const IdleSplit& s) {
+  Json j = Json::object();
+  for (size_t c = 0; c < kIdleCauses; ++c) {
+    j[idle_cause_key(static_cast<IdleCause>(c))] = {{"ns", s.ns[c]}, {"gaps", s.gaps[c]}};
+  }
+  return j;
+}
+
+Json tb_json(const int64_t* parts) {
+  Json j = Json::object();
+  for (size_t k = 0; k < kTbParts; ++k) j[tb_part_name(static_cast<TbPart>(k))] = parts[k];
+  return j;
+}
+
+void add_host_json(Json& j, const std::function<bool(const char*)>& sel, const StepsResult& st, const LaunchStats& l,
+                   const SyncStats& sy, const CopyStats& c, const OpTable& ot, size_t top) {
+  if (sel("steps") || sel("breakdown")) {
+    if (!st.why_not.empty()) {
+      j["steps"] = {{"not_available", st.why_not}};
+    } else {
+      Json rows = Json::array();
+      for (const StepRow& r : st.steps) {
+        rows.push_back({{"number", r.number},
+                        {"cpu_start_ns", r.cpu_start_ns},
+                        {"cpu_end_ns", r.cpu_end_ns},
+                        {"start_ns", r.start_ns},
+                        {"end_ns", r.end_ns},
+                        {"wall_ns", r.wall_ns()},
+                        {"busy_ns", r.busy_ns},
+                        {"idle_ns", r.idle_ns},
+                        {"idle_by_cause", split_json(r.idle)},
+                        {"kernels", r.kernels},
+                        {"memcpys", r.memcpys},
+                        {"memsets", r.memsets},
+                        {"kernel_sum_ns", r.kernel_sum_ns},
+                        {"launch_calls", r.launch_calls},
+                        {"breakdown_ns", tb_json(r.tb_ns)}});
+      }
+      Json slow = Json::array();
+      for (size_t i : st.slowest) slow.push_back(st.steps[i].number);
+      j["steps"] = {{"mean_wall_ns", st.mean_wall_ns},
+                    {"breakdown_mean_ns", tb_json(st.tb_mean_ns)},
+                    {"median_wall_ns", st.median_wall_ns},
+                    {"slowest", slow},
+                    {"steps", rows}};
+    }
+  }
+  if (sel("launch")) {
+    if (!l.why_not.empty()) {
+      j["launch"] = {{"not_available", l.why_not}};
+    } else {
+      j["launch"] = {{"launch_calls", l.launch_calls},
+                     {"launch_api_ns", l.launch_api_ns},
+                     {"graph_launches", l.graph_launches},
+                     {"kernels", l.kernels},
+                     {"kernel_ns", l.kernel_ns},
+                     {"graph_kernels", l.graph_kernels},
+                     {"shorter_than_launch", l.shorter_than_launch},
+                     {"tiny_kernels", l.tiny_kernels},
+                     {"tiny_kernel_ns", l.tiny_kernel_ns},
+                     {"median_kernel_ns", l.median_kernel_ns},
+                     {"median_launch_ns", l.median_launch_ns},
+                     {"delay_p50_ns", l.delay_p50_ns},
+                     {"delay_p90_ns", l.delay_p90_ns},
+                     {"delay_max_ns", l.delay_max_ns}};
+    }
+  }
+  if (sel("syncs")) {
+    Json callers = Json::array();
+    for (size_t i = 0; i < sy.callers.size() && i < top; ++i) {
+      const SyncCaller& cl = sy.callers[i];
+      callers.push_back({{"call", cl.call},
+                         {"op", cl.op},
+                         {"python", cl.python},
+                         {"calls", cl.calls},
+                         {"host_ns", cl.host_ns},
+                         {"gpu_idle_ns", cl.gpu_idle_ns}});
+    }
+    j["syncs"] = {{"calls", sy.calls}, {"host_ns", sy.host_ns}, {"gpu_idle_ns", sy.gpu_idle_ns}, {"callers", callers}};
+  }
+  if (sel("copies")) {
+    if (!c.why_not.empty()) {
+      j["copies"] = {{"not_available", c.why_not}};
+    } else {
+      Json rows = Json::array();
+      for (const CopyRow& r : c.rows) {
+        rows.push_back({{"name", r.name},
+                        {"direction", r.direction},
+                        {"pageable", r.pageable},
+                        {"count", r.count},
+                        {"bytes", r.bytes},
+                        {"total_ns", r.total_ns},
+                        {"small", r.small},
+                        {"gb_per_s", r.gb_per_s()}});
+      }
+      Json ops = Json::array();
+      for (size_t i = 0; i < c.by_op.size() && i < top; ++i) {
+        const CopyOpRow& o = c.by_op[i];
+        ops.push_back(
+            {{"op", o.op}, {"count", o.count}, {"small", o.small}, {"bytes", o.bytes}, {"total_ns", o.total_ns}});
+      }
+      j["copies"] = {{"rows", rows},
+                     {"by_op", ops},
+                     {"pageable_count", c.pageable_count},
+                     {"pageable_bytes", c.pageable_bytes},
+                     {"pageable_ns", c.pageable_ns}};
+    }
+  }
+  if (sel("ops")) {
+    if (!ot.why_not.empty()) {
+      j["ops"] = {{"not_available", ot.why_not}};
+    } else {
+      Json rows = Json::array();
+      for (size_t i = 0; i < ot.ops.size() && i < top; ++i) {
+        const OpRow& o = ot.ops[i];
+        rows.push_back({{"name", o.name},
+                        {"calls", o.calls},
+                        {"cpu_total_ns", o.cpu_total_ns},
+                        {"cpu_self_ns", o.cpu_self_ns},
+                        {"cuda_total_ns", o.cuda_total_ns},
+                        {"cuda_self_ns", o.cuda_self_ns}});
+      }
+      j["ops"] = {{"count", ot.ops.size()}, {"top", rows}};
+    }
+  }
+  if (sel("modules")) {
+    Json rows = Json::array();
+    for (size_t i = 0; i < ot.modules.size() && i < top; ++i) {
+      const ModuleRow& mr = ot.modules[i];
+      rows.push_back({{"module", mr.module},
+                      {"instances", mr.instances},
+                      {"cpu_self_ns", mr.cpu_self_ns},
+                      {"cuda_self_ns", mr.cuda_self_ns}});
+    }
+    j["modules"] = rows;
+  }
+}
+
 Json stats_json(const DurationStats& d) {
   return Json{{"count", d.count},
               {"total_ns", d.total_ns},
@@ -196,7 +520,8 @@ Json data_json(const Trace& t, const Model& m, const TimelineResult& tl, const K
                   {"total_memcpy_ns", g.total_memcpy_ns},
                   {"gaps", g.gaps},
                   {"largest_gap_ns", g.largest_gap_ns},
-                  {"host_wait_ns", g.host_wait_ns}});
+                  {"host_wait_ns", g.host_wait_ns},
+                  {"idle_by_cause", split_json(g.idle_split)}});
   }
   j["gpu_timeline"] = tl.why_not.empty() ? tj : Json{{"not_available", tl.why_not}};
   Json kj = Json::array();
@@ -222,18 +547,52 @@ Json data_json(const Trace& t, const Model& m, const TimelineResult& tl, const K
 
 }  // namespace
 
+const std::vector<std::string>& trace_section_names() {
+  static const std::vector<std::string> names = {"timeline", "steps",  "breakdown", "idle",    "launch",
+                                                 "syncs",    "copies", "ops",       "modules", "kernels"};
+  return names;
+}
+
 Report trace_report(const Trace& t, const TraceReportOptions& o) {
   Model m = build_model(t);
   TimelineResult tl = gpu_timeline(m);
   KernelSummary ks = kernel_summary(m);
+  StepsResult st = step_timeline(m);
+  LaunchStats ls = launch_stats(m);
+  SyncStats sy = sync_stats(m, tl);
+  CopyStats cs = copy_stats(m);
+  OpSort sort = OpSort::kCudaTotal;
+  parse_op_sort(o.sort, sort);
+  std::function<bool(const char*)> sel = [&](const char* name) {
+    return o.sections.empty() || o.sections.count(name) > 0;
+  };
+  OpTable ot;
+  if (sel("ops") || sel("modules")) ot = op_table(m, sort);
   Report r;
   r.command = "trace analyze";
   r.subject = "trace " + t.path;
   r.sections.push_back(summary_section(t, m));
-  r.sections.push_back(timeline_section(tl));
-  r.sections.push_back(top_kernels_section(ks, o.top));
-  r.sections.push_back(classes_section(ks));
-  r.findings = trace_findings(m, tl, ks);
+  if (sel("timeline")) r.sections.push_back(timeline_section(tl));
+  if (sel("idle")) r.sections.push_back(idle_section(tl));
+  if (sel("steps")) r.sections.push_back(steps_section(st, o.top));
+  if (sel("breakdown")) r.sections.push_back(breakdown_section(st, o.top));
+  if (sel("launch")) r.sections.push_back(launch_section(ls));
+  if (sel("syncs")) r.sections.push_back(syncs_section(sy, o.top));
+  if (sel("copies")) r.sections.push_back(copies_section(cs, o.top));
+  if (sel("ops")) r.sections.push_back(ops_section(ot, o.top, o.sort));
+  if (sel("modules")) r.sections.push_back(modules_section(ot, o.top));
+  if (sel("kernels")) {
+    r.sections.push_back(top_kernels_section(ks, o.top));
+    r.sections.push_back(classes_section(ks));
+  }
+  AnalysisSet an;
+  an.timeline = &tl;
+  an.kernels = &ks;
+  an.steps = &st;
+  an.launch = &ls;
+  an.syncs = &sy;
+  an.copies = &cs;
+  r.findings = trace_findings(m, an);
   if (t.display_time_unit == "ns") {
     r.notes.push_back("displayTimeUnit \"ns\" is a viewer hint: ts/dur are microseconds in every Kineto trace");
   }
@@ -241,6 +600,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
       "GPU timeline after TraceLens' definitions: activities whose launch call is not in the trace are left out; "
       "memsets count as computation");
   r.data = data_json(t, m, tl, ks, o.top);
+  add_host_json(*r.data, sel, st, ls, sy, cs, ot, o.top);
   return r;
 }
 

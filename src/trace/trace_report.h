@@ -2,14 +2,23 @@
 // Trace + analyses -> the `trace analyze` Report (summary sections, findings, JSON payload). Pure: no IO.
 
 #include <cstddef>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "report/report.h"
 #include "trace/trace_data.h"
 
 namespace infertune::trace {
 
+// Report sections that can be chosen (--section); the Trace summary is always shown.
+const std::vector<std::string>& trace_section_names();  // timeline, steps, breakdown, idle, launch, syncs,
+                                                        // copies, ops, modules, kernels
+
 struct TraceReportOptions {
-  size_t top = 10;  // rows of the top-kernels table
+  size_t top = 10;                       // rows of the tables (kernels, operators, callers, steps)
+  std::set<std::string> sections;        // empty = all
+  std::string sort = "cuda_time_total";  // operator table order (see parse_op_sort)
 };
 
 Report trace_report(const Trace& t, const TraceReportOptions& o);

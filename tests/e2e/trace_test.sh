@@ -25,6 +25,33 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['data']['g
 "$BIN" trace analyze "$BERT" --format markdown --top 3 >"$TMP/out.md"; check "markdown report" 0 $?
 "$BIN" trace analyze "$BERT" --fail-on warning >/dev/null; check "fail-on warning" 1 $?
 
+# Sections, operator sort, the new JSON data.
+"$BIN" trace analyze "$BERT" --no-color --section steps,idle,launch,syncs,copies,ops,modules,breakdown \
+  --sort self_cpu_time_total --top 3 >"$TMP/sec.txt" 2>"$TMP/err"; check "sections" 0 $?
+for title in "Steps (ProfilerStep#N)" "GPU idle by cause" "Launch overhead" "Synchronisations" "Copies and memsets" \
+  "CPU operators (by self_cpu_time_total)" "By nn.Module" "Step breakdown (TensorBoard profiler plugin)"; do
+  grep -qF "$title" "$TMP/sec.txt" || { echo "FAIL sections: no '$title'"; fails=$((fails + 1)); }
+done
+if grep -q "^Top kernels" "$TMP/sec.txt"; then echo "FAIL sections: kernels shown"; fails=$((fails + 1)); fi
+grep -q "TRACE-LAUNCH-BOUND" "$TMP/sec.txt" || { echo "FAIL sections: findings run on every section"; fails=$((fails + 1)); }
+"$BIN" trace analyze "$BERT" --format json -o "$TMP/all.json"; check "json all" 0 $?
+python3 - "$TMP/all.json" <<'PY' || { echo "FAIL json: new data"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+assert d["launch"]["launch_calls"] == 60, d["launch"]
+assert d["steps"]["steps"][0]["number"] == 6
+assert sum(v["ns"] for v in d["gpu_timeline"][0]["idle_by_cause"].values()) == 3598388
+assert sum(d["steps"]["steps"][0]["breakdown_ns"].values()) == d["steps"]["steps"][0]["wall_ns"]
+assert d["syncs"]["calls"] == 3
+assert d["ops"]["top"][0]["name"] == "ProfilerStep*"
+assert d["modules"][0]["module"] == "Linear"
+PY
+"$BIN" trace analyze "$BERT" --format markdown --section ops >"$TMP/ops.md"; check "markdown ops" 0 $?
+grep -q "aten::addmm" "$TMP/ops.md" || { echo "FAIL markdown: ops rows"; fails=$((fails + 1)); }
+"$BIN" trace analyze "$BERT" --section nonsense >/dev/null 2>"$TMP/err"; check "bad section" 2 $?
+grep -q "nonsense" "$TMP/err" || { echo "FAIL bad section: message"; cat "$TMP/err"; fails=$((fails + 1)); }
+"$BIN" trace analyze "$BERT" --sort cuda_time >/dev/null 2>"$TMP/err"; check "bad sort" 2 $?
+
 printf '' >"$TMP/empty.json"
 "$BIN" trace analyze "$TMP/empty.json" >/dev/null 2>"$TMP/err"; check "empty file" 2 $?
 one_line_error "empty file" "$TMP/err" "empty.json"

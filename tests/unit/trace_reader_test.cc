@@ -183,6 +183,21 @@ TEST(TraceReader, BadInputIsOneClearError) {
   expect_error(read_trace_file(root.path()), root.path(), "cannot read");
 }
 
+// Durations and timestamps so large that end times or sums could leave int64 are malformed, not kept.
+TEST(TraceReader, OutOfRangeTimesAreMalformed) {
+  auto t = read_trace_bytes(
+      R"({"traceEvents":[
+        {"ph":"X","cat":"cpu_op","name":"ok","pid":1,"tid":1,"ts":1.5,"dur":1125899906842.624},
+        {"ph":"X","cat":"cpu_op","name":"long","pid":1,"tid":1,"ts":1.5,"dur":1125899906842.625},
+        {"ph":"X","cat":"cpu_op","name":"late","pid":1,"tid":1,"ts":4611686018427387.905,"dur":1},
+        {"ph":"X","cat":"cpu_op","name":"early","pid":1,"tid":1,"ts":-4611686018427387.905,"dur":1}]})",
+      "bounds.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), 1u);
+  EXPECT_EQ(t->events[0].dur_ns, int64_t{1} << 50);
+  EXPECT_EQ(t->stats.malformed, 3u);
+}
+
 // Every trace in the shared collection loads (skipped when the collection is not next to the source tree).
 TEST(TraceReader, EverySharedTraceLoads) {
   namespace fs = std::filesystem;

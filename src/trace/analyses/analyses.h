@@ -4,12 +4,42 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "report/finding.h"
 #include "trace/model.h"
 
 namespace infertune::trace {
+
+// ---- GPU idle time by cause ----
+// Each idle gap (the GPU did nothing between two busy periods) goes to the host's reason for it:
+//   queued      the activity that ends the gap was launched before the gap began (the GPU had the work but
+//               waited: stream/event dependencies, launch latency)
+//   dataloader  otherwise, a DataLoader span overlaps the gap (the whole gap)
+//   sync        otherwise, a synchronising call (…Synchronize, blocking memcpy) overlaps the gap (the whole
+//               gap: the host had let the GPU drain and only then went on to launch)
+//   cpu_work    the part of the remaining gaps that the launching thread spent in work that launches nothing
+//               (Model::cpu_only: CPU-only operators, allocator and other non-launch CUDA API calls)
+//   launch      the rest: the host was between GPU launches (framework dispatch, Python between operators,
+//               launch calls themselves) — the overhead CUDA graphs / torch.compile remove
+enum class IdleCause : uint8_t { kLaunch, kCpuWork, kSync, kDataLoader, kQueued };
+inline constexpr size_t kIdleCauses = 5;
+const char* idle_cause_name(IdleCause c);  // "launch overhead", "other CPU work", …
+const char* idle_cause_key(IdleCause c);   // "launch", "cpu_work", "sync", "dataloader", "queued" (JSON keys)
+
+struct IdleSplit {
+  int64_t ns[kIdleCauses] = {};
+  uint64_t gaps[kIdleCauses] = {};  // gaps by their main cause (the larger part when a gap is split)
+  int64_t get(IdleCause c) const { return ns[static_cast<size_t>(c)]; }
+  int64_t total_ns() const;
+};
+
+// Attributes the idle gap [g0, g1) (see above). `next` is the activity that ends it (nullptr when none, e.g. at
+// the end of a step window); `thread` is the host thread to look at when `next` has no launch call. Returns the
+// sync event that caused it (kNoIndex when the cause is not sync).
+uint32_t attribute_gap(const Model& m, int64_t g0, int64_t g1, const GpuActivity* next,
+                       std::pair<int64_t, int64_t> thread, IdleSplit& out);
 
 // ---- GPU timeline (TraceLens' gpu_timeline definitions, exact in ns) ----
 // Over the GPU activities (kernels, memcpy, memset) of one device whose launch call is in the trace:
@@ -32,11 +62,13 @@ struct GpuTimeline {
   int64_t largest_gap_ns = 0;
   int64_t host_wait_ns = 0;
   uint64_t host_wait_gaps = 0;
+  IdleSplit idle_split;  // idle_ns by cause (sums to idle_ns)
 };
 
 struct TimelineResult {
   std::vector<GpuTimeline> devices;
-  std::string why_not;  // set when there is nothing to measure
+  std::vector<std::pair<uint32_t, int64_t>> sync_idle;  // (sync event, GPU idle ns it caused), all devices
+  std::string why_not;                                  // set when there is nothing to measure
 };
 
 TimelineResult gpu_timeline(const Model& m);
@@ -85,6 +117,124 @@ struct KernelSummary {
 
 KernelSummary kernel_summary(const Model& m);
 
+// ---- Per-step timeline (ProfilerStep#N) ----
+// A step's window follows the TensorBoard profiler plugin: it starts at the ProfilerStep span's start (or the
+// previous step's end when later) and ends at the later of the span's end and the end of the last GPU activity
+// launched inside the span (launch call in [start, end) of the span). Busy = union of the GPU activities (all
+// devices, launch call in the trace) within the window; idle = window − busy, split by cause as above.
+// The TensorBoard profiler plugin's step breakdown: each instant of the window goes to the first of these that
+// covers it (all devices, all host threads): kernel, memcpy, memset, runtime (cuda_runtime/cuda_driver calls),
+// DataLoader spans, CPU exec (cpu_op/user_annotation other than ProfilerStep), other (the rest).
+enum class TbPart : uint8_t { kKernel, kMemcpy, kMemset, kRuntime, kDataLoader, kCpuExec, kOther };
+inline constexpr size_t kTbParts = 7;
+const char* tb_part_name(TbPart p);  // "Kernel", "Memcpy", "Memset", "Runtime", "DataLoader", "CPU Exec", "Other"
+
+struct StepRow {
+  int64_t number = -1;
+  int64_t tb_ns[kTbParts] = {};              // TensorBoard plugin breakdown of the window (sums to wall_ns())
+  int64_t cpu_start_ns = 0, cpu_end_ns = 0;  // the ProfilerStep span
+  int64_t start_ns = 0, end_ns = 0;          // the window
+  int64_t busy_ns = 0, idle_ns = 0;
+  IdleSplit idle;
+  uint64_t kernels = 0, memcpys = 0, memsets = 0;  // launched inside the span
+  int64_t kernel_sum_ns = 0;                       // sum of their kernels' durations
+  uint64_t launch_calls = 0;                       // kernel/graph launch calls inside the span
+  int64_t wall_ns() const { return end_ns - start_ns; }
+};
+
+struct StepsResult {
+  std::vector<StepRow> steps;   // in time order
+  std::vector<size_t> slowest;  // indexes into steps, slowest first
+  int64_t mean_wall_ns = 0, median_wall_ns = 0;
+  int64_t tb_mean_ns[kTbParts] = {};  // mean over steps of each part
+  std::string why_not;
+};
+
+StepsResult step_timeline(const Model& m);
+
+// ---- Launch overhead ----
+struct LaunchStats {
+  uint64_t launch_calls = 0;    // kernel launch API calls (cudaLaunchKernel*, cuLaunchKernel*, hip…, graph launches)
+  int64_t launch_api_ns = 0;    // their summed duration (host time)
+  uint64_t graph_launches = 0;  // cudaGraphLaunch / hipGraphLaunch calls
+  uint64_t kernels = 0;         // kernels whose launch call is in the trace
+  int64_t kernel_ns = 0;        // their summed duration (GPU time)
+  uint64_t graph_kernels = 0;   // of those, launched by a graph launch (CUDA-graph coverage)
+  uint64_t shorter_than_launch = 0;  // kernels (not graph-launched) shorter than their launch call
+  uint64_t tiny_kernels = 0;         // kernels under 10 µs
+  int64_t tiny_kernel_ns = 0;
+  int64_t median_kernel_ns = 0, median_launch_ns = 0;
+  // Launch delay: kernel start − launch call start (queueing + launch latency).
+  int64_t delay_p50_ns = 0, delay_p90_ns = 0, delay_max_ns = 0;
+  std::string why_not;
+};
+LaunchStats launch_stats(const Model& m);
+
+// ---- Synchronisations ----
+struct SyncCaller {
+  std::string call;    // the API: cudaStreamSynchronize …
+  std::string op;      // the CPU operators around it, outermost first: "aten::item > aten::_local_scalar_dense"
+  std::string python;  // the innermost Python frame around it (with_stack), or ""
+  uint64_t calls = 0;
+  int64_t host_ns = 0;      // time the host spent blocked in the call
+  int64_t gpu_idle_ns = 0;  // GPU idle attributed to these calls (sync cause of the timeline)
+};
+struct SyncStats {
+  uint64_t calls = 0;
+  int64_t host_ns = 0, gpu_idle_ns = 0;
+  std::vector<SyncCaller> callers;  // by GPU idle caused, then host time
+};
+SyncStats sync_stats(const Model& m, const TimelineResult& tl);
+
+// ---- Copies (memcpy/memset) ----
+struct CopyRow {
+  std::string name;       // the activity name: "Memcpy HtoD (Pageable -> Device)"
+  std::string direction;  // HtoD, DtoH, DtoD, HtoH, PtoP, memset
+  bool pageable = false;  // host side is pageable memory (the copy is staged and blocks the host)
+  uint64_t count = 0;
+  int64_t bytes = 0;  // summed "bytes" arg (-1 when no activity carries it)
+  int64_t total_ns = 0;
+  uint64_t small = 0;  // under 64 KiB
+  double gb_per_s() const {
+    return total_ns > 0 && bytes > 0 ? static_cast<double>(bytes) / static_cast<double>(total_ns) : 0;
+  }
+};
+struct CopyOpRow {
+  std::string op;  // the operator that issued them (External id), "(unknown)" when none
+  uint64_t count = 0, small = 0;
+  int64_t bytes = 0, total_ns = 0;
+};
+struct CopyStats {
+  std::vector<CopyRow> rows;     // by total time
+  std::vector<CopyOpRow> by_op;  // by count
+  uint64_t pageable_count = 0;
+  int64_t pageable_bytes = 0, pageable_ns = 0;
+  std::string why_not;
+};
+CopyStats copy_stats(const Model& m);
+
+// ---- CPU operators (key_averages-like) ----
+enum class OpSort : uint8_t { kCudaTotal, kCpuTotal, kSelfCuda, kSelfCpu, kCalls };
+bool parse_op_sort(const std::string& s, OpSort& out);  // cuda_time_total, cpu_time_total, self_cuda_time_total,
+                                                        // self_cpu_time_total, count
+struct OpRow {
+  std::string name;  // ProfilerStep#N rows are merged into "ProfilerStep*" as PyTorch does
+  uint64_t calls = 0;
+  int64_t cpu_total_ns = 0, cpu_self_ns = 0;    // duration; duration − nested host events
+  int64_t cuda_total_ns = 0, cuda_self_ns = 0;  // GPU activities launched inside; launched by this op directly
+};
+struct ModuleRow {
+  std::string module;                         // nn.Module class ("BertLayer"), innermost module around the operator
+  uint64_t instances = 0;                     // module calls (python frames)
+  int64_t cpu_self_ns = 0, cuda_self_ns = 0;  // of the operators directly inside it (no nested module)
+};
+struct OpTable {
+  std::vector<OpRow> ops;          // sorted as asked
+  std::vector<ModuleRow> modules;  // by cuda_self_ns, then cpu_self_ns; empty without nn.Module frames
+  std::string why_not;
+};
+OpTable op_table(const Model& m, OpSort sort);
+
 // ---- Findings ----
 // Every finding id the trace analyses can raise, documented in docs/findings.md (a test keeps them in step).
 struct TraceRuleInfo {
@@ -93,6 +243,14 @@ struct TraceRuleInfo {
 };
 const std::vector<TraceRuleInfo>& trace_rule_ids();
 
-std::vector<Finding> trace_findings(const Model& m, const TimelineResult& tl, const KernelSummary& ks);
+struct AnalysisSet {
+  const TimelineResult* timeline = nullptr;
+  const KernelSummary* kernels = nullptr;
+  const StepsResult* steps = nullptr;
+  const LaunchStats* launch = nullptr;
+  const SyncStats* syncs = nullptr;
+  const CopyStats* copies = nullptr;
+};
+std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& a);
 
 }  // namespace infertune::trace

@@ -115,6 +115,8 @@ TimelineResult gpu_timeline(const Model& m) {
           g.host_wait_ns += gap;
           ++g.host_wait_gaps;
         }
+        uint32_t sync = attribute_gap(m, gap_start, gap_end, acts[k], {launch.pid, launch.tid}, g.idle_split);
+        if (sync != kNoIndex) r.sync_idle.emplace_back(sync, gap);
       }
     }
     r.devices.push_back(g);

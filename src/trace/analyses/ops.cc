@@ -1,0 +1,184 @@
+// CPU operator table (PyTorch key_averages-like) and the grouping by nn.Module.
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "trace/analyses/analyses.h"
+
+namespace infertune::trace {
+
+bool parse_op_sort(const std::string& s, OpSort& out) {
+  if (s == "cuda_time_total") {
+    out = OpSort::kCudaTotal;
+  } else if (s == "cpu_time_total") {
+    out = OpSort::kCpuTotal;
+  } else if (s == "self_cuda_time_total") {
+    out = OpSort::kSelfCuda;
+  } else if (s == "self_cpu_time_total") {
+    out = OpSort::kSelfCpu;
+  } else if (s == "count") {
+    out = OpSort::kCalls;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool in_table(Cat c) {
+  return c == Cat::kCpuOp || c == Cat::kUserAnnotation || c == Cat::kCudaRuntime || c == Cat::kCudaDriver;
+}
+
+// "nn.Module: BertLayer_0" -> "BertLayer"
+std::string module_class(const std::string& frame) {
+  std::string s = frame.substr(std::string_view("nn.Module: ").size());
+  size_t u = s.rfind('_');
+  if (u != std::string::npos && u + 1 < s.size() && s.find_first_not_of("0123456789", u + 1) == std::string::npos) {
+    s.resize(u);
+  }
+  return s;
+}
+
+}  // namespace
+
+OpTable op_table(const Model& m, OpSort sort) {
+  OpTable r;
+  const Trace& t = *m.trace;
+  const size_t n = t.events.size();
+  // Row per name; ProfilerStep#N share one row.
+  std::unordered_map<StringId, size_t> row_of;
+  size_t step_row = static_cast<size_t>(-1);
+  auto row = [&](uint32_t i) -> OpRow& {
+    const Event& e = t.events[i];
+    auto it = row_of.find(e.name);
+    if (it != row_of.end()) return r.ops[it->second];
+    const std::string& name = t.name_of(e);
+    size_t k;
+    if (name.rfind("ProfilerStep#", 0) == 0) {
+      if (step_row == static_cast<size_t>(-1)) {
+        step_row = r.ops.size();
+        r.ops.push_back(OpRow{"ProfilerStep*"});
+      }
+      k = step_row;
+    } else {
+      k = r.ops.size();
+      r.ops.push_back(OpRow{name});
+    }
+    row_of.emplace(e.name, k);
+    return r.ops[k];
+  };
+  bool any_module = false;
+  for (uint32_t i = 0; i < n && !m.py_frame.empty(); ++i) {
+    const Event& e = t.events[i];
+    if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) {
+      any_module = true;
+      break;
+    }
+  }
+  // Self time = duration − the nested host events (clipped to the parent). Kept per event only when the
+  // module table needs it; otherwise added up per name directly.
+  std::vector<int64_t> self(any_module ? n : 0, 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    const Event& e = t.events[i];
+    if (!in_table(e.cat)) continue;
+    OpRow& o = row(i);
+    ++o.calls;
+    o.cpu_total_ns += e.dur_ns;
+    o.cpu_self_ns += e.dur_ns;
+    if (any_module) self[i] += e.dur_ns;
+    uint32_t p = m.parent[i];
+    if (p != kNoIndex) {
+      const Event& pe = t.events[p];
+      int64_t overlap = std::max<int64_t>(0, std::min(e.end_ns(), pe.end_ns()) - std::max(e.ts_ns, pe.ts_ns));
+      row(p).cpu_self_ns -= overlap;
+      if (any_module) self[p] -= overlap;
+    }
+  }
+  if (r.ops.empty()) {
+    r.why_not = "the trace has no CPU operator events (cpu_op, user_annotation, cuda_runtime)";
+    return r;
+  }
+  // Innermost nn.Module around each host event (memo per python frame).
+  std::unordered_map<uint32_t, uint32_t> module_memo;
+  auto module_of = [&](uint32_t ev) -> uint32_t {
+    uint32_t py = m.python_of(ev);
+    std::vector<uint32_t> path;
+    uint32_t found = kNoIndex;
+    for (uint32_t f = py; f != kNoIndex; f = m.parent[f]) {
+      if (auto it = module_memo.find(f); it != module_memo.end()) {
+        found = it->second;
+        break;
+      }
+      path.push_back(f);
+      if (m.is_module[t.events[f].name]) {
+        found = f;
+        break;
+      }
+    }
+    for (uint32_t f : path) module_memo[f] = found;
+    return found;
+  };
+  std::unordered_map<std::string, size_t> mod_row;
+  auto module_row = [&](uint32_t frame) -> ModuleRow& {
+    std::string cls = module_class(t.name_of(t.events[frame]));
+    auto [it, fresh] = mod_row.emplace(cls, r.modules.size());
+    if (fresh) r.modules.push_back(ModuleRow{cls});
+    return r.modules[it->second];
+  };
+  if (any_module) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const Event& e = t.events[i];
+      if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) ++module_row(i).instances;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (t.events[i].cat != Cat::kCpuOp) continue;
+      uint32_t mod = module_of(i);
+      if (mod != kNoIndex) module_row(mod).cpu_self_ns += std::max<int64_t>(0, self[i]);
+    }
+  }
+  // GPU time: the direct operator is the innermost cpu_op around the launch call (else the External id's).
+  for (const GpuActivity& a : m.activities) {
+    uint32_t direct = kNoIndex;
+    if (a.launch != kNoIndex) {
+      for (uint32_t p = m.parent[a.launch]; p != kNoIndex; p = m.parent[p]) {
+        if (t.events[p].cat == Cat::kCpuOp) {
+          direct = p;
+          break;
+        }
+      }
+    }
+    if (direct == kNoIndex) direct = a.op;
+    if (direct == kNoIndex) continue;
+    int64_t d = a.end_ns - a.ts_ns;
+    row(direct).cuda_self_ns += d;
+    for (uint32_t p = direct; p != kNoIndex; p = m.parent[p]) row(p).cuda_total_ns += d;
+    if (any_module) {
+      uint32_t mod = module_of(direct);
+      if (mod != kNoIndex) module_row(mod).cuda_self_ns += d;
+    }
+  }
+  auto key = [sort](const OpRow& o) -> int64_t {
+    switch (sort) {
+      case OpSort::kCudaTotal: return o.cuda_total_ns;
+      case OpSort::kCpuTotal: return o.cpu_total_ns;
+      case OpSort::kSelfCuda: return o.cuda_self_ns;
+      case OpSort::kSelfCpu: return o.cpu_self_ns;
+      case OpSort::kCalls: return static_cast<int64_t>(o.calls);
+    }
+    return 0;
+  };
+  std::stable_sort(r.ops.begin(), r.ops.end(), [&](const OpRow& a, const OpRow& b) {
+    if (key(a) != key(b)) return key(a) > key(b);
+    if (a.cpu_total_ns != b.cpu_total_ns) return a.cpu_total_ns > b.cpu_total_ns;
+    return a.name < b.name;
+  });
+  std::stable_sort(r.modules.begin(), r.modules.end(), [](const ModuleRow& a, const ModuleRow& b) {
+    if (a.cuda_self_ns != b.cuda_self_ns) return a.cuda_self_ns > b.cuda_self_ns;
+    if (a.cpu_self_ns != b.cpu_self_ns) return a.cpu_self_ns > b.cpu_self_ns;
+    return a.module < b.module;
+  });
+  return r;
+}
+
+}  // namespace infertune::trace
