@@ -71,11 +71,13 @@ Result<DynamicLibrary> open_driver_library(const std::string& explicit_path, con
   if (!lib) {
     if (!via.empty()) return env_error(lib.error().message + " (named by " + via + ")");
     const char* ld = std::getenv("LD_LIBRARY_PATH");
-    return env_error(std::string(default_name) + " not found: the dynamic loader searched LD_LIBRARY_PATH (" +
-                     (ld != nullptr && ld[0] != '\0' ? ld : "not set") +
-                     "), the ld.so.cache and the default directories (/lib, /usr/lib); the NVIDIA driver's user-space "
-                     "libraries are not installed or not mounted into this container (" +
-                     lib.error().message + ")");
+    std::string msg = std::string(default_name) + " not found: the dynamic loader searched LD_LIBRARY_PATH (" +
+                      (ld != nullptr && ld[0] != '\0' ? ld : "not set") +
+                      "), the ld.so.cache and /lib, /usr/lib; the NVIDIA driver's user-space libraries are not "
+                      "installed here, or not mounted into this container";
+    // dlerror says more than "not found" when a file was found but could not be loaded (wrong ELF class, ...).
+    if (lib.error().message.find("No such file") == std::string::npos) msg += " (" + lib.error().message + ")";
+    return env_error(msg);
   }
   if (is_stub_library_path(lib->file())) return env_error(lib->file() + stub_note);
   return lib;

@@ -76,8 +76,11 @@ Section looked_at(const Snapshot& s) {
                         *drv.persistenced_running ? "nvidia-persistenced running" : "nvidia-persistenced not running"});
   }
   const auto& nv = s.gpu.nvml;
+  const bool under_root = s.root != "/" && !s.root.empty();
   std::string nvml;
-  if (!nv.library) {
+  if (!nv.library && under_root) {
+    nvml = "not probed under --root";
+  } else if (!nv.library) {
     nvml = "not loaded: " + (nv.library.unknown_why.empty() ? std::string("not probed") : nv.library.unknown_why);
   } else {
     nvml = join({*nv.library, nv.init_result ? *nv.init_result : "",
@@ -89,7 +92,9 @@ Section looked_at(const Snapshot& s) {
   sec.rows.push_back({"NVML", nvml});
   const auto& cu = s.gpu.cuda;
   std::string cuda;
-  if (!cu.library) {
+  if (!cu.library && under_root) {
+    cuda = "not probed under --root";
+  } else if (!cu.library) {
     cuda = "not loaded: " + (cu.library.unknown_why.empty() ? std::string("not probed") : cu.library.unknown_why);
   } else if (cu.init_result && *cu.init_result != 0) {
     cuda = *cu.library + " · cuInit failed: " + cu.init_error_name.value_or("error") + " (" +
@@ -105,6 +110,8 @@ Section looked_at(const Snapshot& s) {
   std::string state;
   if (s.gpu.devices) {
     state = "read from " + s.gpu.devices.source;
+  } else if (!nv.library && !nv.library.unknown_why.empty() && s.gpu.devices.unknown_why.rfind("no NVML", 0) == 0) {
+    state = "not read (no NVML library, see above)";
   } else {
     state = "not read: " + s.gpu.devices.unknown_why;
   }
@@ -138,6 +145,7 @@ Section device_section(const Snapshot& s, const GpuDeviceFacts& d) {
   const auto& drv = s.gpu.driver;
   sec.rows.push_back({"Driver", join({drv.driver_version ? *drv.driver_version : "unknown",
                                       drv.cuda_driver_version ? "CUDA " + *drv.cuda_driver_version : "",
+                                      d.compute_capability ? "compute capability " + *d.compute_capability : "",
                                       d.vbios_version ? "VBIOS " + *d.vbios_version : ""})});
   std::string mem = "unknown";
   if (d.memory_used_bytes && d.memory_total_bytes && *d.memory_total_bytes > 0) {
