@@ -37,6 +37,7 @@ void collect_gpu_probes(const FsRoot& fs, const CollectOptions& opts, GpuFacts& 
       f->unknown(brief);
     }
     gpu.cuda.init_result.unknown(brief);
+    gpu.cuda.library_version.unknown(brief);
     gpu.cuda.device_count.unknown(brief);
     for (auto* f : {&gpu.cuda.init_error_name, &gpu.cuda.init_error_string, &gpu.cuda.driver_api_version}) {
       f->unknown(brief);

@@ -91,6 +91,7 @@ void collect_cuda_driver(const GpuProbeOptions& opts, CudaDriverApiFacts& out, s
   auto lib = open_driver_library(opts.cuda_library, kCudaLibraryEnv, "libcuda.so.1");
   if (!lib) {
     out.library.unknown(lib.error().message);
+    out.library_version.unknown("no CUDA driver library");
     out.timed_out.unknown("no CUDA driver library");
     all_unknown(out, "no CUDA driver library: " + lib.error().message);
     notes.push_back("no CUDA driver library: " + lib.error().message);
@@ -98,6 +99,12 @@ void collect_cuda_driver(const GpuProbeOptions& opts, CudaDriverApiFacts& out, s
   }
   std::string file = lib->file().empty() ? lib->requested() : lib->file();
   out.library.set(file, "dlopen " + lib->requested());
+  std::string fver = library_file_version(file);
+  if (fver.find('.') != std::string::npos) {
+    out.library_version.set(fver, "file name of " + file);
+  } else {
+    out.library_version.unknown("the file name " + file + " carries no driver version");
+  }
   auto sym = [&](std::initializer_list<const char*> names) -> std::pair<void*, const char*> {
     for (const char* n : names) {
       if (void* p = lib->symbol(n)) return {p, n};

@@ -453,6 +453,7 @@ struct CudaDeviceFacts {
 // The CUDA driver API (libcuda.so.1) as this process would meet it: what a framework's first CUDA call sees.
 struct CudaDriverApiFacts {
   Fact<std::string> library;             // the file loaded, links resolved
+  Fact<std::string> library_version;     // the driver version in that file's name, "550.54.15"
   Fact<int64_t> init_result;             // cuInit(0) return code, 0 = CUDA_SUCCESS
   Fact<std::string> init_error_name;     // "CUDA_ERROR_NO_DEVICE" (cuGetErrorName, else the built-in table)
   Fact<std::string> init_error_string;   // cuGetErrorString's text
@@ -464,6 +465,7 @@ struct CudaDriverApiFacts {
   template <class S, class V>
   static void fields(S& s, V&& v) {
     v("library", s.library);
+    v("library_version", s.library_version);
     v("init_result", s.init_result);
     v("init_error_name", s.init_error_name);
     v("init_error_string", s.init_error_string);

@@ -25,8 +25,10 @@ void check_lib_mismatch(const Snapshot& s, std::vector<Finding>& out) {
   const auto& nv = s.gpu.nvml;
   const auto& kmod = s.gpu.driver.kernel_module_version;
   bool nvml_says = nv.init_result && *nv.init_result == "NVML_ERROR_LIB_RM_VERSION_MISMATCH";
+  const auto& cu = s.gpu.cuda;
   bool files_differ = nv.library_version && kmod && *nv.library_version != *kmod;
-  if (!nvml_says && !files_differ) return;
+  bool cuda_differs = cu.library_version && kmod && *cu.library_version != *kmod;
+  if (!nvml_says && !files_differ && !cuda_differs) return;
   Finding f;
   f.id = "GPU-DRIVER-LIB-MISMATCH";
   f.severity = Severity::kError;
@@ -37,6 +39,10 @@ void check_lib_mismatch(const Snapshot& s, std::vector<Finding>& out) {
   }
   if (nv.library_version) {
     f.evidence.push_back(evidence_of("NVML library file version", nv.library_version, *nv.library_version));
+  }
+  if (cuda_differs) {
+    f.evidence.push_back(
+        evidence_of("CUDA driver library (libcuda) file version", cu.library_version, *cu.library_version));
   }
   if (kmod) f.evidence.push_back(evidence_of("nvidia kernel module version", kmod, *kmod));
   f.impact =

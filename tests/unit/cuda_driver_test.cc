@@ -37,9 +37,15 @@ Probe probe(const std::string& prof, double timeout_s = 5.0, const char* visible
   return p;
 }
 
+const Finding* find(const std::vector<Finding>&& fs, const std::string& id) = delete;  // would dangle
 const Finding* find(const std::vector<Finding>& fs, const std::string& id) {
   auto it = std::find_if(fs.begin(), fs.end(), [&](const Finding& f) { return f.id == id; });
   return it == fs.end() ? nullptr : &*it;
+}
+
+bool fires(const Snapshot& s, const std::string& id) {
+  auto fs = run_rules(s);
+  return find(fs, id) != nullptr;
 }
 
 TEST(CudaDriver, ErrorNames) {
@@ -52,6 +58,7 @@ TEST(CudaDriver, HealthyH100) {
   Probe p = probe("h100");
   const auto& c = p.cuda;
   EXPECT_EQ(c.init_result.value_or(-1), 0);
+  EXPECT_EQ(c.library_version.value_or(""), "550.54.15");
   EXPECT_FALSE(c.init_error_name.known());
   EXPECT_EQ(c.driver_api_version.value_or(""), "12.4");
   EXPECT_EQ(c.device_count.value_or(0), 1);
@@ -68,7 +75,15 @@ TEST(CudaDriver, HealthyH100) {
   EXPECT_TRUE(c.timed_out->empty());
   Snapshot s;
   s.gpu.cuda = c;
-  EXPECT_EQ(find(run_rules(s), "GPU-CUINIT-FAILED"), nullptr);
+  EXPECT_FALSE(fires(s, "GPU-CUINIT-FAILED"));
+  // libcuda's file version against the kernel module's: a container shipping its own libcuda.
+  s.gpu.driver.kernel_module_version.set("550.54.15", "/proc/driver/nvidia/version");
+  EXPECT_FALSE(fires(s, "GPU-DRIVER-LIB-MISMATCH"));
+  s.gpu.driver.kernel_module_version.set("535.104.05", "/proc/driver/nvidia/version");
+  auto fs = run_rules(s);  // the findings must outlive the pointer into them
+  const Finding* f = find(fs, "GPU-DRIVER-LIB-MISMATCH");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->evidence.front().fact, "CUDA driver library (libcuda) file version");
 }
 
 TEST(CudaDriver, VisibleDevicesSelectAndHide) {
@@ -102,14 +117,16 @@ TEST(CudaDriver, InitFailureCarriesNameMeaningAndFix) {
   EXPECT_FALSE(p.cuda.devices.known());
   Snapshot s;
   s.gpu.cuda = p.cuda;
-  const Finding* f = find(run_rules(s), "GPU-CUINIT-FAILED");
+  auto fs = run_rules(s);
+  const Finding* f = find(fs, "GPU-CUINIT-FAILED");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->title.find("CUDA_ERROR_SYSTEM_DRIVER_MISMATCH (803)"), std::string::npos);
   EXPECT_NE(f->fix.find("reboot"), std::string::npos);
   // A code the fake cannot name comes out of the built-in table.
   s.gpu.cuda.init_result.set(804, "CUDA cuInit(0)");
   s.gpu.cuda.init_error_name.set(cuda_error_name(804), "table");
-  f = find(run_rules(s), "GPU-CUINIT-FAILED");
+  auto fs2 = run_rules(s);
+  f = find(fs2, "GPU-CUINIT-FAILED");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->fix.find("compat"), std::string::npos);
 }
