@@ -56,5 +56,9 @@ if [ "$took" -ge 9 ]; then echo "FAIL blocking: took ${took}s, the deadline is 5
 INFERTUNE_NVML_LIBRARY="$work/none/libnvidia-ml.so.1" run missing "$profiles/h100.json" gpu \
   && expect_in missing-lib "cannot load $work/none/libnvidia-ml.so.1"
 
+# --from-smi-xml still replaces the device state NVML gave.
+run xml "$profiles/h100.json" gpu --from-smi-xml "$profiles/../../data/smi-xml/gtx-1050.xml" \
+  && expect_in xml-name "GeForce GTX 1050" && expect_not_in xml-h100 "GPU 0 · NVIDIA H100"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -315,6 +315,18 @@ TEST(Nvml, RefusesTheToolkitStubAndSaysWhereItLooked) {
   EXPECT_NE(none.notes[0].find("nowhere/libnvidia-ml.so.1"), std::string::npos);
 }
 
+TEST(Nvml, ALibraryThatIsNotNvmlIsSaidSo) {
+  Probe p = probe("h100", INFERTUNE_FAKE_CUDA);  // loads fine, exports no NVML function
+  EXPECT_TRUE(p.gpu.nvml.library.known());
+  EXPECT_FALSE(p.gpu.devices.known());
+  EXPECT_NE(p.gpu.devices.unknown_why.find("not an NVML library"), std::string::npos);
+  test::TempRoot tmp;
+  tmp.write("libnvidia-ml.so.1", "not an ELF file\n");
+  Probe garbage = probe("h100", tmp.path() + "/libnvidia-ml.so.1");
+  EXPECT_FALSE(garbage.gpu.nvml.library.known());
+  EXPECT_NE(garbage.gpu.nvml.library.unknown_why.find("cannot load"), std::string::npos);
+}
+
 TEST(Nvml, EnvironmentVariableNamesTheLibrary) {
   setenv("INFERTUNE_NVML_LIBRARY", INFERTUNE_FAKE_NVML, 1);
   setenv("INFERTUNE_FAKE_GPU_PROFILE", profile("h100").c_str(), 1);
