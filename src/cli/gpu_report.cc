@@ -76,13 +76,47 @@ Section looked_at(const Snapshot& s) {
     sec.rows.push_back({"Persistence daemon",
                         *drv.persistenced_running ? "nvidia-persistenced running" : "nvidia-persistenced not running"});
   }
+  const auto& nv = s.gpu.nvml;
+  const bool under_root = s.root != "/" && !s.root.empty();
+  std::string nvml;
+  if (!nv.library && under_root) {
+    nvml = "not probed under --root";
+  } else if (!nv.library) {
+    nvml = "not loaded: " + (nv.library.unknown_why.empty() ? std::string("not probed") : nv.library.unknown_why);
+  } else {
+    nvml = join({*nv.library, nv.init_result ? *nv.init_result : "",
+                 s.gpu.driver.nvml_version ? "NVML " + *s.gpu.driver.nvml_version : "",
+                 nv.missing_symbols && !nv.missing_symbols->empty()
+                     ? std::to_string(nv.missing_symbols->size()) + " optional functions missing"
+                     : ""});
+  }
+  sec.rows.push_back({"NVML", nvml});
+  const auto& cu = s.gpu.cuda;
+  std::string cuda;
+  if (!cu.library && under_root) {
+    cuda = "not probed under --root";
+  } else if (!cu.library) {
+    cuda = "not loaded: " + (cu.library.unknown_why.empty() ? std::string("not probed") : cu.library.unknown_why);
+  } else if (cu.init_result && *cu.init_result != 0) {
+    cuda = *cu.library + " · cuInit failed: " + cu.init_error_name.value_or("error") + " (" +
+           std::to_string(*cu.init_result) + ")" + (cu.init_error_string ? ", " + *cu.init_error_string : "");
+  } else {
+    cuda = join({*cu.library, cu.init_result ? "cuInit ok" : "cuInit " + cu.init_result.unknown_why,
+                 cu.driver_api_version ? "driver API " + *cu.driver_api_version : "",
+                 cu.device_count
+                     ? std::to_string(*cu.device_count) + " device" + (*cu.device_count == 1 ? "" : "s") + " visible"
+                     : ""});
+  }
+  sec.rows.push_back({"CUDA driver", cuda});
   std::string state;
   if (s.gpu.devices) {
-    state = "imported from " + s.gpu.devices.source;
+    state = "read from " + s.gpu.devices.source;
+  } else if (!nv.library && !nv.library.unknown_why.empty() && s.gpu.devices.unknown_why.rfind("no NVML", 0) == 0) {
+    state = "not read (no NVML library, see above)";
   } else {
     state = "not read: " + s.gpu.devices.unknown_why;
   }
-  sec.rows.push_back({"GPU state (NVML)", state});
+  sec.rows.push_back({"GPU state", state});
   std::string vis;
   if (s.process.env) {
     for (const char* var : {"CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"}) {
@@ -112,6 +146,7 @@ Section device_section(const Snapshot& s, const GpuDeviceFacts& d) {
   const auto& drv = s.gpu.driver;
   sec.rows.push_back({"Driver", join({drv.driver_version ? *drv.driver_version : "unknown",
                                       drv.cuda_driver_version ? "CUDA " + *drv.cuda_driver_version : "",
+                                      d.compute_capability ? "compute capability " + *d.compute_capability : "",
                                       d.vbios_version ? "VBIOS " + *d.vbios_version : ""})});
   std::string mem = "unknown";
   if (d.memory_used_bytes && d.memory_total_bytes && *d.memory_total_bytes > 0) {
@@ -124,6 +159,11 @@ Section device_section(const Snapshot& s, const GpuDeviceFacts& d) {
   sec.rows.push_back(
       {"Utilization", join({or_unknown(d.utilization_gpu_pct, "GPU " + i(d.utilization_gpu_pct.value_or(0)) + "%"),
                             d.utilization_memory_pct ? "memory " + i(*d.utilization_memory_pct) + "%" : ""})});
+  if (d.encoder_utilization_pct || d.decoder_utilization_pct) {
+    sec.rows.push_back(
+        {"Video", join({d.encoder_utilization_pct ? "encoder " + i(*d.encoder_utilization_pct) + "%" : "",
+                        d.decoder_utilization_pct ? "decoder " + i(*d.decoder_utilization_pct) + "%" : ""})});
+  }
   sec.rows.push_back({"Temperature", or_unknown(d.temperature_c, i(d.temperature_c.value_or(0)) + " C")});
   std::string power = d.power_draw_mw ? watts(*d.power_draw_mw) : "unknown";
   if (d.power_limit_mw) power += " of " + watts(*d.power_limit_mw) + " limit";
@@ -144,6 +184,11 @@ Section device_section(const Snapshot& s, const GpuDeviceFacts& d) {
            join({d.pcie_gen_max ? "gen " + i(*d.pcie_gen_max) : "", d.pcie_width_max ? "x" + i(*d.pcie_width_max) : ""},
                 " ");
   }
+  if (d.pcie_tx_bytes_per_s || d.pcie_rx_bytes_per_s) {
+    link += " · " + join({d.pcie_rx_bytes_per_s ? "rx " + mib(*d.pcie_rx_bytes_per_s) + "/s" : "",
+                          d.pcie_tx_bytes_per_s ? "tx " + mib(*d.pcie_tx_bytes_per_s) + "/s" : ""},
+                         ", ");
+  }
   sec.rows.push_back({"PCIe link", link});
   std::string reasons = "unknown";
   if (d.clock_event_reasons) reasons = d.clock_event_reasons->empty() ? "none" : join(*d.clock_event_reasons, ", ");
@@ -158,6 +203,15 @@ Section device_section(const Snapshot& s, const GpuDeviceFacts& d) {
   sec.rows.push_back(
       {"Modes", join({"persistence " + yes_no(d.persistence_mode, "on", "off"),
                       "compute " + d.compute_mode.value_or("unknown"), "MIG " + yes_no(d.mig_mode, "on", "off")})});
+  if (d.mig_devices) {
+    for (const auto& m : *d.mig_devices) {
+      std::string slice = m.memory_total_bytes ? mib(*m.memory_total_bytes) : "";
+      if (m.memory_used_bytes && m.memory_total_bytes) slice = mib(*m.memory_used_bytes) + " used of " + slice;
+      sec.rows.push_back({"MIG " + i(m.index),
+                          join({m.uuid.value_or("uuid unknown"), m.gpu_instance_id ? "GI " + i(*m.gpu_instance_id) : "",
+                                m.compute_instance_id ? "CI " + i(*m.compute_instance_id) : "", slice})});
+    }
+  }
   return sec;
 }
 
@@ -176,8 +230,8 @@ Section pci_section(const PciDeviceFacts& p) {
                                          speed(p.max_link_gts) + " " + width(p.max_link_width)});
   }
   sec.rows.push_back({"State",
-                      "memory, utilization, clocks, throttle reasons, ECC and processes need NVML, which "
-                      "is not part of this build yet (import nvidia-smi -q -x output with --from-smi-xml)"});
+                      "memory, utilization, clocks, throttle reasons, ECC and processes need NVML, which did not "
+                      "answer (see NVML above; nvidia-smi -q -x output can be imported with --from-smi-xml)"});
   return sec;
 }
 
@@ -188,7 +242,8 @@ Section process_section(const std::vector<GpuDeviceFacts>& devs, std::optional<i
     for (const auto& p : *d.processes) {
       sec.rows.push_back({"pid " + i(p.pid) + (target && *target == p.pid ? " (target)" : ""),
                           join({"GPU " + i(d.index.value_or(0)), p.type,
-                                p.used_memory_bytes ? mib(*p.used_memory_bytes) : "memory unknown", p.name})});
+                                p.used_memory_bytes ? mib(*p.used_memory_bytes) : "memory unknown",
+                                p.sm_utilization_pct ? "SM " + i(*p.sm_utilization_pct) + "%" : "", p.name})});
     }
   }
   if (sec.rows.empty()) sec.rows.push_back({"none", "no process holds a GPU context"});

@@ -3,7 +3,9 @@
 #include <ctime>
 
 #include "base/build_info.h"
+#include "collect/cuda_driver.h"
 #include "collect/gpu_driver.h"
+#include "collect/nvml.h"
 #include "collect/psi.h"
 #include "collect/target_process.h"
 
@@ -19,6 +21,37 @@ std::string utc_now_iso() {
   return buf;
 }
 }  // namespace
+
+void collect_gpu_probes(const FsRoot& fs, const CollectOptions& opts, GpuFacts& gpu, std::vector<std::string>& notes) {
+  if (!fs.is_live() || !opts.probe_gpu) {
+    std::string why = fs.is_live() ? "NVML and CUDA probing switched off" : kGpuNotProbedUnderRoot;
+    gpu.devices.unknown(why);
+    gpu.driver.driver_version.unknown(why);
+    gpu.driver.cuda_driver_version.unknown(why);
+    gpu.driver.nvml_version.unknown(why);
+    gpu.nvml.library.unknown(why);
+    gpu.cuda.library.unknown(why);
+    // The rest of the probe's record says it briefly: the library facts above carry the explanation.
+    const std::string brief = fs.is_live() ? "not probed" : "not probed under --root";
+    for (auto* f : {&gpu.nvml.library_version, &gpu.nvml.init_result, &gpu.nvml.init_error}) f->unknown(brief);
+    for (auto* f : {&gpu.nvml.missing_symbols, &gpu.nvml.timed_out, &gpu.nvml.gpu_lost, &gpu.cuda.timed_out}) {
+      f->unknown(brief);
+    }
+    gpu.cuda.init_result.unknown(brief);
+    gpu.cuda.library_version.unknown(brief);
+    gpu.cuda.device_count.unknown(brief);
+    for (auto* f : {&gpu.cuda.init_error_name, &gpu.cuda.init_error_string, &gpu.cuda.driver_api_version}) {
+      f->unknown(brief);
+    }
+    gpu.cuda.devices.unknown(brief);
+    return;
+  }
+  GpuProbeOptions p;
+  p.timeout_s = opts.probe_timeout_s;
+  p.sample_window_s = opts.sample_window_s;
+  collect_nvml(p, gpu, notes);
+  collect_cuda_driver(p, gpu.cuda, notes);
+}
 
 Snapshot collect_snapshot(const FsRoot& fs, const CollectOptions& opts) {
   Snapshot s;
@@ -42,7 +75,7 @@ Snapshot collect_snapshot(const FsRoot& fs, const CollectOptions& opts) {
   }
   collect_pci_gpus(fs, s.gpu);
   collect_gpu_driver(fs, s.gpu.driver);
-  s.gpu.devices.unknown(kNoNvmlYet);
+  collect_gpu_probes(fs, opts, s.gpu, s.notes);
   collect_compat(fs, opts, s.compat);
   if (opts.target_pid > 0) {
     TargetProcessFacts t;

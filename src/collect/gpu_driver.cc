@@ -110,11 +110,10 @@ void collect_gpu_driver(const FsRoot& fs, GpuDriverFacts& out) {
   module_version(fs, out);
   persistenced(fs, out);
   nodes(fs, out);
-  const char* why =
-      "reported by nvidia-smi or NVML; NVML probing is not part of this build yet (import "
-      "nvidia-smi -q -x output with --from-smi-xml FILE)";
+  const char* why = "reported by nvidia-smi or NVML (not probed)";
   out.driver_version.unknown(why);
   out.cuda_driver_version.unknown(why);
+  out.nvml_version.unknown(why);
 }
 
 }  // namespace infertune

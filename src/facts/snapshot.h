@@ -16,7 +16,7 @@
 namespace infertune {
 
 inline constexpr int kSnapshotMajor = 1;
-inline constexpr int kSnapshotMinor = 2;
+inline constexpr int kSnapshotMinor = 3;
 
 struct OsFacts {
   Fact<std::string> pretty_name;     // /etc/os-release PRETTY_NAME
@@ -261,6 +261,7 @@ struct GpuDriverFacts {
   Fact<std::string> kernel_module_version;          // /proc/driver/nvidia/version, /sys/module/nvidia/version
   Fact<std::string> driver_version;                 // user-space driver as nvidia-smi / NVML reports it
   Fact<std::string> cuda_driver_version;            // CUDA version the driver supports ("12.2")
+  Fact<std::string> nvml_version;                   // NVML's own version, "12.550.54.15" (NVML only)
   Fact<bool> nouveau_loaded;                        // /sys/module/nouveau exists
   Fact<bool> persistenced_running;                  // a process named nvidia-persistenced (/proc/*/comm)
   Fact<std::vector<DeviceNodeFacts>> device_nodes;  // /dev/nvidia* character devices (not directories)
@@ -271,6 +272,7 @@ struct GpuDriverFacts {
     v("kernel_module_version", s.kernel_module_version);
     v("driver_version", s.driver_version);
     v("cuda_driver_version", s.cuda_driver_version);
+    v("nvml_version", s.nvml_version);
     v("nouveau_loaded", s.nouveau_loaded);
     v("persistenced_running", s.persistenced_running);
     v("device_nodes", s.device_nodes);
@@ -297,8 +299,28 @@ struct GpuProcessFacts {
   }
 };
 
-// One GPU as the driver reports it (nvidia-smi -q -x import now; NVML in a later slice). Every field names its
-// source ("nvidia-smi -q -x FILE" or "NVML") or why it is unknown.
+// One MIG device (a GPU instance + compute instance slice of a GPU in MIG mode), as NVML lists it.
+struct MigDeviceFacts {
+  int64_t index = 0;                  // MIG device index within its GPU
+  Fact<std::string> uuid;             // "MIG-..."
+  Fact<int64_t> gpu_instance_id;      // GI id
+  Fact<int64_t> compute_instance_id;  // CI id
+  Fact<int64_t> memory_total_bytes;
+  Fact<int64_t> memory_used_bytes;
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("index", s.index);
+    v("uuid", s.uuid);
+    v("gpu_instance_id", s.gpu_instance_id);
+    v("compute_instance_id", s.compute_instance_id);
+    v("memory_total_bytes", s.memory_total_bytes);
+    v("memory_used_bytes", s.memory_used_bytes);
+  }
+};
+
+// One GPU as the driver reports it: imported from nvidia-smi -q -x, or probed through NVML. Every field names
+// its source ("nvidia-smi -q -x FILE" or "NVML nvmlDeviceGet...") or why it is unknown.
 struct GpuDeviceFacts {
   Fact<int64_t> index;           // order in the driver's enumeration
   Fact<std::string> name;        // "NVIDIA A100-SXM4-80GB"
@@ -310,8 +332,10 @@ struct GpuDeviceFacts {
   Fact<int64_t> memory_total_bytes;      // framebuffer
   Fact<int64_t> memory_used_bytes;
   Fact<int64_t> memory_free_bytes;
-  Fact<int64_t> utilization_gpu_pct;     // 0-100, last sample period
-  Fact<int64_t> utilization_memory_pct;  // 0-100, memory controller busy
+  Fact<int64_t> utilization_gpu_pct;      // 0-100, last sample period
+  Fact<int64_t> utilization_memory_pct;   // 0-100, memory controller busy
+  Fact<int64_t> encoder_utilization_pct;  // 0-100, video encoder busy (NVML)
+  Fact<int64_t> decoder_utilization_pct;  // 0-100, video decoder busy (NVML)
   Fact<int64_t> temperature_c;
   Fact<int64_t> power_draw_mw;
   Fact<int64_t> power_limit_mw;  // enforced limit
@@ -323,16 +347,19 @@ struct GpuDeviceFacts {
   Fact<int64_t> pcie_gen_max;
   Fact<int64_t> pcie_width_current;  // lanes
   Fact<int64_t> pcie_width_max;
+  Fact<int64_t> pcie_tx_bytes_per_s;                   // PCIe throughput out of the GPU, last 20 ms (NVML)
+  Fact<int64_t> pcie_rx_bytes_per_s;                   // PCIe throughput into the GPU, last 20 ms (NVML)
   Fact<std::vector<std::string>> clock_event_reasons;  // active ones: "gpu_idle", "sw_power_cap", ...
   Fact<bool> persistence_mode;
-  Fact<std::string> compute_mode;             // "Default", "Exclusive_Process", "Prohibited"
-  Fact<bool> mig_mode;                        // MIG enabled (current)
-  Fact<bool> ecc_mode;                        // ECC enabled (current)
-  Fact<int64_t> ecc_volatile_uncorrectable;   // since the last driver load
-  Fact<int64_t> ecc_aggregate_uncorrectable;  // lifetime
-  Fact<bool> retired_pages_pending;           // a page retirement waits for a reset
-  Fact<bool> remapped_rows_pending;           // a row remap waits for a reset
-  Fact<bool> remapped_rows_failure;           // a row remap failed (RMA)
+  Fact<std::string> compute_mode;                 // "Default", "Exclusive_Process", "Prohibited"
+  Fact<bool> mig_mode;                            // MIG enabled (current)
+  Fact<std::vector<MigDeviceFacts>> mig_devices;  // MIG devices configured (NVML; only when MIG is on)
+  Fact<bool> ecc_mode;                            // ECC enabled (current)
+  Fact<int64_t> ecc_volatile_uncorrectable;       // since the last driver load
+  Fact<int64_t> ecc_aggregate_uncorrectable;      // lifetime
+  Fact<bool> retired_pages_pending;               // a page retirement waits for a reset
+  Fact<bool> remapped_rows_pending;               // a row remap waits for a reset
+  Fact<bool> remapped_rows_failure;               // a row remap failed (RMA)
   Fact<std::vector<GpuProcessFacts>> processes;
 
   template <class S, class V>
@@ -349,6 +376,8 @@ struct GpuDeviceFacts {
     v("memory_free_bytes", s.memory_free_bytes);
     v("utilization_gpu_pct", s.utilization_gpu_pct);
     v("utilization_memory_pct", s.utilization_memory_pct);
+    v("encoder_utilization_pct", s.encoder_utilization_pct);
+    v("decoder_utilization_pct", s.decoder_utilization_pct);
     v("temperature_c", s.temperature_c);
     v("power_draw_mw", s.power_draw_mw);
     v("power_limit_mw", s.power_limit_mw);
@@ -360,10 +389,13 @@ struct GpuDeviceFacts {
     v("pcie_gen_max", s.pcie_gen_max);
     v("pcie_width_current", s.pcie_width_current);
     v("pcie_width_max", s.pcie_width_max);
+    v("pcie_tx_bytes_per_s", s.pcie_tx_bytes_per_s);
+    v("pcie_rx_bytes_per_s", s.pcie_rx_bytes_per_s);
     v("clock_event_reasons", s.clock_event_reasons);
     v("persistence_mode", s.persistence_mode);
     v("compute_mode", s.compute_mode);
     v("mig_mode", s.mig_mode);
+    v("mig_devices", s.mig_devices);
     v("ecc_mode", s.ecc_mode);
     v("ecc_volatile_uncorrectable", s.ecc_volatile_uncorrectable);
     v("ecc_aggregate_uncorrectable", s.ecc_aggregate_uncorrectable);
@@ -374,11 +406,83 @@ struct GpuDeviceFacts {
   }
 };
 
+// How the NVML probe went: which library answered, how nvmlInit ended, what did not answer in time.
+struct NvmlProbeFacts {
+  Fact<std::string> library;          // the file loaded, links resolved: ".../libnvidia-ml.so.550.54.15"
+  Fact<std::string> library_version;  // the version in that file's name, "550.54.15"
+  Fact<std::string> init_result;      // "NVML_SUCCESS" or the error's name, "NVML_ERROR_LIB_RM_VERSION_MISMATCH"
+  Fact<std::string> init_error;       // nvmlErrorString of a failed nvmlInit
+  Fact<std::vector<std::string>> missing_symbols;  // optional functions this library lacks (old driver)
+  Fact<std::vector<std::string>> timed_out;        // "nvmlDeviceGetHandleByIndex did not answer in 5 s"
+  Fact<std::vector<std::string>> gpu_lost;         // "GPU 1: nvmlDeviceGetPowerUsage: NVML_ERROR_GPU_IS_LOST"
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("library", s.library);
+    v("library_version", s.library_version);
+    v("init_result", s.init_result);
+    v("init_error", s.init_error);
+    v("missing_symbols", s.missing_symbols);
+    v("timed_out", s.timed_out);
+    v("gpu_lost", s.gpu_lost);
+  }
+};
+
+// One device as the CUDA driver API enumerates it (under this process's CUDA_VISIBLE_DEVICES).
+struct CudaDeviceFacts {
+  int64_t ordinal = 0;                   // CUDA device ordinal (after CUDA_VISIBLE_DEVICES)
+  Fact<std::string> name;                // cuDeviceGetName
+  Fact<std::string> compute_capability;  // "9.0"
+  Fact<int64_t> memory_total_bytes;      // cuDeviceTotalMem
+  Fact<std::string> pci_bus_id;          // sysfs form, "0000:3b:00.0"
+  Fact<std::string> uuid;                // "GPU-..." (cuDeviceGetUuid)
+  Fact<int64_t> multiprocessor_count;    // SMs
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("ordinal", s.ordinal);
+    v("name", s.name);
+    v("compute_capability", s.compute_capability);
+    v("memory_total_bytes", s.memory_total_bytes);
+    v("pci_bus_id", s.pci_bus_id);
+    v("uuid", s.uuid);
+    v("multiprocessor_count", s.multiprocessor_count);
+  }
+};
+
+// The CUDA driver API (libcuda.so.1) as this process would meet it: what a framework's first CUDA call sees.
+struct CudaDriverApiFacts {
+  Fact<std::string> library;             // the file loaded, links resolved
+  Fact<std::string> library_version;     // the driver version in that file's name, "550.54.15"
+  Fact<int64_t> init_result;             // cuInit(0) return code, 0 = CUDA_SUCCESS
+  Fact<std::string> init_error_name;     // "CUDA_ERROR_NO_DEVICE" (cuGetErrorName, else the built-in table)
+  Fact<std::string> init_error_string;   // cuGetErrorString's text
+  Fact<std::string> driver_api_version;  // cuDriverGetVersion, "12.4"
+  Fact<int64_t> device_count;            // cuDeviceGetCount
+  Fact<std::vector<CudaDeviceFacts>> devices;
+  Fact<std::vector<std::string>> timed_out;  // "cuInit did not answer in 5 s"
+
+  template <class S, class V>
+  static void fields(S& s, V&& v) {
+    v("library", s.library);
+    v("library_version", s.library_version);
+    v("init_result", s.init_result);
+    v("init_error_name", s.init_error_name);
+    v("init_error_string", s.init_error_string);
+    v("driver_api_version", s.driver_api_version);
+    v("device_count", s.device_count);
+    v("devices", s.devices);
+    v("timed_out", s.timed_out);
+  }
+};
+
 struct GpuFacts {
   Fact<std::vector<PciDeviceFacts>> nvidia_pci_devices;  // /sys/bus/pci/devices/*, vendor 0x10de, display class
   Fact<std::vector<std::string>> device_nodes;           // /dev/nvidia* present
   GpuDriverFacts driver;
   Fact<std::vector<GpuDeviceFacts>> devices;  // from nvidia-smi -q -x (--from-smi-xml) or NVML
+  NvmlProbeFacts nvml;
+  CudaDriverApiFacts cuda;
 
   template <class S, class V>
   static void fields(S& s, V&& v) {
@@ -386,6 +490,8 @@ struct GpuFacts {
     v("device_nodes", s.device_nodes);
     v("driver", s.driver);
     v("devices", s.devices);
+    v("nvml", s.nvml);
+    v("cuda", s.cuda);
   }
 };
 

@@ -31,6 +31,7 @@ std::vector<Rule> pressure_rules();
 std::vector<Rule> gpu_presence_rules();
 std::vector<Rule> gpu_rules();
 std::vector<Rule> process_rules();
+std::vector<Rule> gpu_nvml_rules();
 
 // Evidence helpers.
 template <class T>

@@ -49,7 +49,7 @@ check bad-root 2 "$bin" doctor --root /nonexistent/dir && expect_in bad-root "$w
 groots="$data/gpu-roots"
 smi="$data/smi-xml"
 check gpu-healthy 0 "$bin" gpu --root "$groots/healthy" && expect_in gpu-healthy "$work/out" "No findings." \
-  && expect_in gpu-healthy-nvml "$work/out" "NVML/CUDA probing is not part of this build yet"
+  && expect_in gpu-healthy-nvml "$work/out" "NVML and CUDA are not probed under --root"
 check gpu-nouveau 1 "$bin" gpu --root "$groots/nouveau" && expect_in gpu-nouveau "$work/out" "GPU-BOUND-TO-NOUVEAU"
 check gpu-x8 0 "$bin" gpu --root "$groots/x8" && expect_in gpu-x8 "$work/out" "GPU-PCIE-LINK-NARROW"
 check gpu-none 1 "$bin" gpu --root "$groots/no-device" && expect_in gpu-none "$work/out" "GPU-NONE-VISIBLE"
