@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/fs_root.h"
 #include "facts/snapshot.h"
@@ -24,11 +25,12 @@ inline constexpr const char* kNoNvmlYet =
 
 // What a collection looks at beyond the machine itself (command-line choices).
 struct CollectOptions {
-  int64_t target_pid = 0;        // --pid: the serving process to judge (0 = none)
-  std::string target_process;    // --process NAME: resolved to a PID by the collector
-  std::string python;            // --python PATH: the interpreter whose packages to inventory
-  double probe_timeout_s = 5.0;  // deadline of each NVML/CUDA probe
-  double sample_window_s = 1.0;  // per-process GPU utilization sampling window
+  int64_t target_pid = 0;                    // --pid: the serving process to judge (0 = none)
+  std::string target_process;                // --process NAME: resolved to a PID by the collector
+  std::string python;                        // --python PATH: the interpreter whose packages to inventory
+  std::vector<std::string> extra_libraries;  // compat --lib PATH: libraries whose fatbin to scan as well
+  double probe_timeout_s = 5.0;              // deadline of each NVML/CUDA probe
+  double sample_window_s = 1.0;              // per-process GPU utilization sampling window
 };
 
 // The compatibility inventory (collect/compat.cc).
