@@ -53,10 +53,22 @@ std::vector<Link> chain(const Snapshot& s, const compat::Tables& t) {
     d.detail = compat::driver_text(*drv.version) + " (" + drv.source + ")";
   } else if (s.gpu.driver.nvidia_module_loaded && !*s.gpu.driver.nvidia_module_loaded) {
     d.mark = Mark::kFail;
-    d.detail =
-        "no NVIDIA driver: the nvidia kernel module is not loaded (" + s.gpu.driver.nvidia_module_loaded.source + ")";
+    d.detail = "no NVIDIA driver: the nvidia kernel module is not loaded (" + s.gpu.driver.nvidia_module_loaded.source +
+               ")" + (compat::has_gpu(s) ? "" : "; no NVIDIA GPU on the PCI bus either");
   } else {
     d.detail = "version unknown (" + s.gpu.driver.driver_version.unknown_why + ")";
+  }
+  if (drv.version) {
+    for (const auto& g : gpus) {
+      if (!g.cc) continue;
+      Version cuda;
+      auto need = compat::gpu_min_driver(t, *g.cc, &cuda);
+      if (need && *drv.version < *need) {
+        d.mark = Mark::kFail;
+        d.detail += "; too old for " + g.label + " (" + compat::sm_name(*g.cc) + " needs " +
+                    compat::driver_text(*need) + " or newer)";
+      }
+    }
   }
   out.push_back(d);
 

@@ -12,6 +12,11 @@ std::string pip_line(const TorchRow& r) {
 
 std::vector<TorchChoice> choose_torch(const Tables& t, const Machine& m) {
   std::vector<TorchChoice> out;
+  // A driver older than the GPU's architecture cannot run it, whatever is installed on top.
+  if (m.driver && m.cc) {
+    auto need = gpu_min_driver(t, *m.cc);
+    if (need && *m.driver < *need) return out;
+  }
   for (const auto& r : t.torch) {
     TorchChoice c;
     c.row = &r;

@@ -1,5 +1,6 @@
 #include "compat/judge.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "base/strings.h"
@@ -100,6 +101,17 @@ std::optional<Version> native_min_driver(const Tables& t, const Version& cuda) {
     if (!best || r.min_driver < *best) best = r.min_driver;
   }
   return best;
+}
+
+std::optional<Version> gpu_min_driver(const Tables& t, int cc, Version* cuda) {
+  const ArchSupportRow* first = nullptr;
+  for (const auto& a : t.arch_support) {
+    if (std::find(a.sass.begin(), a.sass.end(), cc) == a.sass.end()) continue;
+    if (!first || a.cuda < first->cuda) first = &a;
+  }
+  if (!first) return std::nullopt;
+  if (cuda) *cuda = first->cuda;
+  return native_min_driver(t, first->cuda);
 }
 
 const CudaMajorRow* major_row(const Tables& t, long major) {

@@ -53,6 +53,10 @@ ArchCheck check_arch_list(int device_cc, const std::vector<int>& sass, bool ptx_
 // ("NVIDIA H100 80GB HBM3", "GH100 [H100 SXM5 80GB]", "Tesla V100-SXM2-16GB", "L4"). Longest alias wins.
 const GpuRow* find_gpu(const Tables& t, const std::string& name);
 
+// The oldest driver that can run this GPU architecture, derived: the first driver of the first CUDA release
+// whose arch list (cuda_arch_support.csv) has it (sm_120 -> CUDA 12.8 -> 570.26). `cuda` gets that release.
+std::optional<Version> gpu_min_driver(const Tables& t, int cc, Version* cuda = nullptr);
+
 // The first driver of a CUDA minor, e.g. 12.8 -> 570.26; nullopt when the tables do not know that minor.
 std::optional<Version> native_min_driver(const Tables& t, const Version& cuda);
 const CudaMajorRow* major_row(const Tables& t, long major);

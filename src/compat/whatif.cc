@@ -14,7 +14,7 @@ PythonEnvFacts& planned_env(Snapshot& s) {
   auto& envs = s.compat.python_envs;
   if (!envs || envs->empty()) {
     PythonEnvFacts e;
-    e.interpreter = "(planned environment)";
+    e.interpreter = "planned environment";
     e.found_via = "--target";
     e.packages.set({}, "--target");
     envs.set({std::move(e)}, "--target");

@@ -133,6 +133,35 @@ void driver_findings(const Snapshot& s, std::vector<Finding>& out, DriverFit wan
   }
 }
 
+// --- driver vs the GPU itself -------------------------------------------------------------------------------------
+
+void check_driver_predates_gpu(const Snapshot& s, std::vector<Finding>& out) {
+  const auto& t = compat::tables();
+  auto drv = compat::driver_of(s);
+  if (!drv.version) return;
+  for (const auto& g : compat::gpus_of(s, t)) {
+    if (!g.cc) continue;
+    Version cuda;
+    auto need = compat::gpu_min_driver(t, *g.cc, &cuda);
+    if (!need || !(*drv.version < *need)) continue;
+    Finding f;
+    f.id = "COMPAT-DRIVER-PREDATES-GPU";
+    f.severity = Severity::kError;
+    f.weight = 1.0;
+    f.title =
+        "Driver " + compat::driver_text(*drv.version) + " predates " + g.label + " (" + compat::sm_name(*g.cc) + ")";
+    f.evidence.push_back(driver_evidence(drv));
+    f.evidence.push_back(Evidence{g.label, compat::sm_name(*g.cc), g.cc_source});
+    f.evidence.push_back(Evidence{"oldest driver for " + compat::sm_name(*g.cc),
+                                  compat::driver_text(*need) + " (first driver of CUDA " + compat::minor_text(cuda) +
+                                      ", the first release that builds for it; derived)",
+                                  "cuda_arch_support.csv, cuda_driver.csv (" + t.origin + ")"});
+    f.impact = "the driver does not know this GPU: no CUDA at all (nvidia-smi may not even list it)";
+    f.fix = "Install " + compat::driver_advice(t, cuda) + ".";
+    out.push_back(std::move(f));
+  }
+}
+
 // --- GPU architecture vs the code in each build -------------------------------------------------------------------
 
 void arch_findings(const Snapshot& s, std::vector<Finding>& out, ArchFit want) {
@@ -524,6 +553,7 @@ void check_cuda_paths(const Snapshot& s, std::vector<Finding>& out) {
 
 std::vector<Rule> compat_rules() {
   return {
+      {"COMPAT-DRIVER-PREDATES-GPU", "compat", check_driver_predates_gpu},
       {"COMPAT-DRIVER-TOO-OLD", "compat", check_driver_too_old},
       {"COMPAT-DRIVER-FORWARD-COMPAT", "compat", check_driver_forward},
       {"COMPAT-DRIVER-MINOR-COMPAT", "compat", check_driver_minor},

@@ -129,6 +129,17 @@ TEST(Chooser, V100KeepsAWheelWithSm70AndPythonNarrowsIt) {
   }
 }
 
+TEST(Chooser, NothingFitsADriverOlderThanTheGpu) {
+  Machine m;
+  m.driver = V("550.54.14");
+  m.cc = 120;
+  EXPECT_TRUE(choose_torch(tables(), m).empty());
+  Version cuda;
+  EXPECT_EQ(driver_text(*gpu_min_driver(tables(), 120, &cuda)), "570.26");
+  EXPECT_EQ(cuda.str(), "12.8");
+  EXPECT_EQ(driver_text(*gpu_min_driver(tables(), 90)), "520.61.05");
+}
+
 TEST(Chooser, NothingFitsAnAncientDriver) {
   Machine m;
   m.driver = V("410.48");

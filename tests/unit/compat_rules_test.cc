@@ -109,6 +109,17 @@ TEST(CompatRules, DriverTooOldNeedsUpgrade) {
   EXPECT_EQ(f->fix.find("cuda-compat"), std::string::npos);
 }
 
+TEST(CompatRules, DriverOlderThanTheGpu) {
+  Snapshot s = machine("550.54.14", "NVIDIA GeForce RTX 5090", "12.0", {pkg("torch", "2.8.0+cu128", "12.8")});
+  auto fs = run_rules(s);
+  const Finding* f = find(fs, "COMPAT-DRIVER-PREDATES-GPU");
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->fix.find("NVIDIA driver 570.26 or newer for CUDA 12.8"), std::string::npos) << f->fix;
+  EXPECT_EQ(compat_ids(machine("570.133.07", "NVIDIA GeForce RTX 5090", "12.0", {})), Ids{});
+  EXPECT_EQ(compat_ids(machine("520.61.05", "NVIDIA H100 80GB HBM3", "9.0", {})), Ids{});
+  EXPECT_EQ(compat_ids(machine("515.65.01", "NVIDIA H100 80GB HBM3", "9.0", {})), Ids{"COMPAT-DRIVER-PREDATES-GPU"});
+}
+
 TEST(CompatRules, DatacenterGpuGetsForwardCompatibility) {
   Snapshot s = machine("535.104.05", "NVIDIA H100 80GB HBM3", "9.0", {pkg("torch", "2.9.0+cu130", "13.0")});
   EXPECT_EQ(compat_ids(s), Ids{"COMPAT-DRIVER-FORWARD-COMPAT"});
@@ -274,6 +285,7 @@ TEST(CompatRules, CudaHomeAndLibraryPathPointingElsewhere) {
 
 TEST(CompatRules, EveryCompatRuleFiresWithEvidenceFixAndDocs) {
   std::vector<Snapshot> stacks = {
+      machine("550.54.14", "NVIDIA GeForce RTX 5090", "12.0", {}),
       machine("550.54.14", "NVIDIA GeForce RTX 4090", "8.9", {pkg("torch", "2.9.0+cu130", "13.0")}),
       machine("535.104.05", "NVIDIA H100 80GB HBM3", "9.0", {pkg("torch", "2.9.0+cu130", "13.0")}),
       machine("535.104.05", "NVIDIA H100 80GB HBM3", "9.0", {pkg("torch", "2.8.0+cu128", "12.8")}, "3.8.10"),
