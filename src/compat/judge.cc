@@ -229,7 +229,9 @@ const GpuRow* find_gpu(const Tables& t, const std::string& name) {
 
 const TorchRow* find_torch(const Tables& t, const Version& torch, const std::optional<Version>& cuda) {
   std::optional<Version> want = cuda;
-  if (!want && !torch.local().empty()) want = cuda_of_variant(torch.local());
+  const std::string& local = torch.local();
+  if (!local.empty() && local != "cpu" && !cuda_of_variant(local)) return nullptr;  // a custom build (NGC, source)
+  if (!want && !local.empty()) want = cuda_of_variant(local);
   const TorchRow* fallback = nullptr;
   for (const auto& r : t.torch) {
     if (!same_minor(r.release_v, torch)) continue;

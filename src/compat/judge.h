@@ -64,6 +64,7 @@ const CudaMajorRow* major_row(const Tables& t, long major);
 std::optional<Version> newest_native_cuda(const Tables& t, const Version& driver);
 
 // Rows of the torch table for an installed version ("2.8.0+cu128", "2.5.1" = the PyPI default variant).
+// None for builds not from download.pytorch.org/PyPI ("2.5.0a0+872d972e41.nv24.08"): their arch lists differ.
 const TorchRow* find_torch(const Tables& t, const Version& torch, const std::optional<Version>& cuda);
 const TensorflowRow* find_tensorflow(const Tables& t, const Version& tf);
 const OrtRow* find_ort(const Tables& t, const Version& ort, std::optional<long> cuda_major);

@@ -173,6 +173,7 @@ TEST(TorchLookup, VariantsAndPypiDefault) {
   EXPECT_EQ(find_torch(t, V("2.5.1"), V("12.4"))->variant, "cu124");
   EXPECT_EQ(find_torch(t, V("2.8.0+cu999"), std::nullopt), nullptr);
   EXPECT_EQ(find_torch(t, V("9.9.0"), std::nullopt), nullptr);
+  EXPECT_EQ(find_torch(t, V("2.5.0a0+872d972e41.nv24.08"), V("12.6")), nullptr);  // NGC build: not the wheels
 }
 
 TEST(WhatIf, TargetsParseAndBadSpecsNameTheFlag) {
