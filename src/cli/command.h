@@ -23,6 +23,7 @@ const std::vector<Command>& commands();
 
 Command doctor_command();
 Command gpu_command();
+Command compat_command();
 Command trace_command();
 
 // Parses argv and runs the command; returns the process exit code. Never calls exit().

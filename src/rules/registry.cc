@@ -9,7 +9,7 @@ const std::vector<Rule>& all_rules() {
   static const std::vector<Rule> rules = [] {
     std::vector<Rule> r;
     for (auto part : {cpu_rules(), memory_rules(), env_rules(), pressure_rules(), gpu_presence_rules(), gpu_rules(),
-                      process_rules(), gpu_nvml_rules()}) {
+                      process_rules(), gpu_nvml_rules(), compat_rules()}) {
       r.insert(r.end(), part.begin(), part.end());
     }
     return r;

@@ -15,7 +15,7 @@ using RuleCheck = void (*)(const Snapshot&, std::vector<Finding>&);
 
 struct Rule {
   const char* id;
-  const char* area;  // "host", "container", "env", "gpu"
+  const char* area;  // "host", "container", "env", "gpu", "compat"
   RuleCheck check;
 };
 
@@ -32,6 +32,7 @@ std::vector<Rule> gpu_presence_rules();
 std::vector<Rule> gpu_rules();
 std::vector<Rule> process_rules();
 std::vector<Rule> gpu_nvml_rules();
+std::vector<Rule> compat_rules();  // compat_rules.cc
 
 // Evidence helpers.
 template <class T>

@@ -42,8 +42,26 @@ check typo-global 2 "$bin" --verbse doctor && expect_in typo-global "$work/err" 
 check bad-format 2 "$bin" --format xml doctor && expect_in bad-format "$work/err" "--format" && one_line bad-format
 check help-unknown 2 "$bin" help nosuch
 check quiet-verbose 2 "$bin" doctor --quiet --verbose
-check not-yet 3 "$bin" compat && expect_in not-yet "$work/err" "not available yet"
+check not-yet 3 "$bin" bench && expect_in not-yet "$work/err" "not available yet"
 check bad-root 2 "$bin" doctor --root /nonexistent/dir && expect_in bad-root "$work/err" "--root /nonexistent/dir: not a directory"
+
+# infertune compat: what-if against a driver and GPU given by hand, snapshot fixtures, bad flags (one line, exit 2).
+csnap="$data/compat-snapshots"
+check compat-root 0 "$bin" compat --root "$roots/healthy" && expect_in compat-root "$work/out" "Chain: driver"
+check compat-whatif 1 "$bin" compat --root "$roots/healthy" --driver 550.54.14 --gpu L4 --target torch==2.9.0+cu130 \
+  && expect_in compat-whatif "$work/out" "COMPAT-DRIVER-FORWARD-COMPAT" \
+  && expect_in compat-whatif-fix "$work/out" "--index-url https://download.pytorch.org/whl/cu126"
+check compat-whatif-ok 0 "$bin" compat --root "$roots/healthy" --driver 580.95.05 --gpu H100 --target torch==2.9.0+cu130
+check compat-from 1 "$bin" compat --from "$csnap/rtx5090-cu126.json" && expect_in compat-from "$work/out" "COMPAT-ARCH-NOT-IN-BUILD"
+check compat-json 0 "$bin" compat --from "$csnap/healthy-h100-cu130.json" --format json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(l["status"]=="ok" for l in d["data"]["chain"]), d["data"]["chain"]' "$work/out" \
+  && pass=$((pass + 1)) || { echo "FAIL compat-json"; fail=$((fail + 1)); }
+check compat-bad-target 2 "$bin" compat --target torch=2.8 && expect_in compat-bad-target "$work/err" "--target 'torch=2.8'" \
+  && one_line compat-bad-target
+check compat-bad-gpu 2 "$bin" compat --gpu "Voodoo 5" && expect_in compat-bad-gpu "$work/err" "--gpu 'Voodoo 5'" && one_line compat-bad-gpu
+check compat-bad-driver 2 "$bin" compat --driver latest && expect_in compat-bad-driver "$work/err" "--driver 'latest'"
+check compat-bad-data-dir 2 "$bin" compat --data-dir "$work/nowhere" && expect_in compat-bad-data-dir "$work/err" "cuda_driver.csv: cannot open" \
+  && one_line compat-bad-data-dir
 
 # infertune gpu: fixture roots, nvidia-smi XML import, bad XML files (one line naming the file, exit 2).
 groots="$data/gpu-roots"

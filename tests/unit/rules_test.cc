@@ -268,8 +268,10 @@ TEST(Rules, EveryFindingHasEvidenceFixAndDocs) {
   auto fs = run_rules(s);
   // The GPU rules (gpu_rules_test.cc) need GPUs on the bus, this snapshot has none: they fire there; the
   // serving-process rules need --pid (process_rules_test.cc); the NVML/CUDA probe rules fire in nvml_test.cc and
-  // cuda_driver_test.cc.
-  EXPECT_EQ(fs.size() + gpu_rules().size() + process_rules().size() + gpu_nvml_rules().size(), all_rules().size())
+  // cuda_driver_test.cc. The compat rules need an installed stack: compat_rules_test.cc checks their findings
+  // the same way.
+  EXPECT_EQ(fs.size() + gpu_rules().size() + process_rules().size() + gpu_nvml_rules().size() + compat_rules().size(),
+            all_rules().size())
       << "every other rule fires on this snapshot";
   for (const auto& f : fs) {
     EXPECT_FALSE(f.title.empty()) << f.id;
