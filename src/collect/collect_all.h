@@ -29,6 +29,7 @@ struct CollectOptions {
   std::string python;            // --python PATH: the interpreter whose packages to inventory
   double probe_timeout_s = 5.0;  // deadline of each NVML/CUDA probe
   double sample_window_s = 1.0;  // per-process GPU utilization sampling window
+  bool load_cuda_libraries = true;  // compat: dlopen system libcudart/libcudnn for their versions (live only)
 };
 
 // The compatibility inventory (collect/compat.cc).
