@@ -24,11 +24,11 @@ inline constexpr const char* kNoNvmlYet =
 
 // What a collection looks at beyond the machine itself (command-line choices).
 struct CollectOptions {
-  int64_t target_pid = 0;        // --pid: the serving process to judge (0 = none)
-  std::string target_process;    // --process NAME: resolved to a PID by the collector
-  std::string python;            // --python PATH: the interpreter whose packages to inventory
-  double probe_timeout_s = 5.0;  // deadline of each NVML/CUDA probe
-  double sample_window_s = 1.0;  // per-process GPU utilization sampling window
+  int64_t target_pid = 0;           // --pid: the serving process to judge (0 = none)
+  std::string target_process;       // --process NAME: resolved to a PID by the collector
+  std::string python;               // --python PATH: the interpreter whose packages to inventory
+  double probe_timeout_s = 5.0;     // deadline of each NVML/CUDA probe
+  double sample_window_s = 1.0;     // per-process GPU utilization sampling window
   bool load_cuda_libraries = true;  // compat: dlopen system libcudart/libcudnn for their versions (live only)
 };
 

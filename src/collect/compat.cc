@@ -30,8 +30,8 @@ namespace cp = compat_paths;
 namespace {
 
 // The variables the inventory needs from the diagnosed process's environment.
-const std::vector<std::string_view> kCompatEnv = {"PATH",    "HOME",         "VIRTUAL_ENV", "CONDA_PREFIX",
-                                                  "PYENV_VERSION", "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH"};
+const std::vector<std::string_view> kCompatEnv = {"PATH",          "HOME",      "VIRTUAL_ENV", "CONDA_PREFIX",
+                                                  "PYENV_VERSION", "CUDA_HOME", "CUDA_PATH",   "LD_LIBRARY_PATH"};
 
 EnvMap read_environment(const FsRoot& fs, std::string& source) {
   EnvMap env;
@@ -101,7 +101,8 @@ Result<std::string> run_version(const std::string& exe, double timeout_s) {
 void collect_nvcc(const FsRoot& fs, const EnvMap& env, double timeout_s, Fact<std::string>& out) {
   std::vector<std::string> places;
   for (const char* var : {"CUDA_HOME", "CUDA_PATH"}) {
-    if (auto it = env.find(var); it != env.end() && !it->second.empty()) places.push_back(cp::join(it->second, "bin/nvcc"));
+    if (auto it = env.find(var); it != env.end() && !it->second.empty())
+      places.push_back(cp::join(it->second, "bin/nvcc"));
   }
   if (auto it = env.find("PATH"); it != env.end()) {
     for (std::string_view d : str::split(it->second, ':'))

@@ -1,8 +1,8 @@
 // CUDA libraries the loader can find (LD_LIBRARY_PATH, ld.so.cache, default directories), in standard CUDA
 // places and in Python wheels, with versions from their file names and which copies shadow others.
-#include <algorithm>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -30,9 +30,14 @@ struct Copy {
 // The loader's trusted directories (after LD_LIBRARY_PATH and the cache), glibc's defaults plus the
 // Debian/Ubuntu multiarch ones.
 const std::vector<std::string>& default_dirs() {
-  static const std::vector<std::string> d = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-                                             "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-                                             "/lib64", "/usr/lib64", "/lib", "/usr/lib"};
+  static const std::vector<std::string> d = {"/lib/x86_64-linux-gnu",
+                                             "/usr/lib/x86_64-linux-gnu",
+                                             "/lib/aarch64-linux-gnu",
+                                             "/usr/lib/aarch64-linux-gnu",
+                                             "/lib64",
+                                             "/usr/lib64",
+                                             "/lib",
+                                             "/usr/lib"};
   return d;
 }
 
@@ -48,7 +53,8 @@ class Inventory {
     if (!l.ok()) return;
     std::vector<std::string> names;
     for (const auto& e : *l) {
-      if (!e.is_dir && str::starts_with(e.name, "lib") && e.name.find(".so") != std::string::npos) names.push_back(e.name);
+      if (!e.is_dir && str::starts_with(e.name, "lib") && e.name.find(".so") != std::string::npos)
+        names.push_back(e.name);
     }
     std::sort(names.begin(), names.end());
     for (const auto& n : names) add_file(cp::join(d, n), via, on_path);
@@ -63,8 +69,8 @@ class Inventory {
       return;
     }
     // The resolved file name usually carries the full version (libcudart.so.13 -> libcudart.so.13.0.96).
-    if (auto r = parse_cuda_lib_filename(cp::basename(real)); r && r->name == named->name &&
-                                                             r->version.size() > named->version.size()) {
+    if (auto r = parse_cuda_lib_filename(cp::basename(real));
+        r && r->name == named->name && r->version.size() > named->version.size()) {
       named->version = r->version;
     }
     if (!fs_.file_size(fs_.system(real))) return;  // dangling link

@@ -179,7 +179,7 @@ namespace {
 // The CUDA libraries the inventory lists (stem before ".so").
 bool is_cuda_lib_stem(std::string_view stem) {
   static const std::vector<std::string_view> names = {
-      "libcudart", "libcudnn",    "libcublas", "libcublasLt", "libnccl",    "libnvrtc", "libcuda",
+      "libcudart",    "libcudnn", "libcublas", "libcublasLt", "libnccl",     "libnvrtc", "libcuda",
       "libnvJitLink", "libcufft", "libcurand", "libcusolver", "libcusparse", "libcupti", "libnvinfer"};
   if (std::find(names.begin(), names.end(), stem) != names.end()) return true;
   return str::starts_with(stem, "libcudnn_");  // cuDNN 8/9 sub-libraries (libcudnn_ops, libcudnn_cnn_infer...)
@@ -203,7 +203,8 @@ std::optional<CudaLibName> parse_cuda_lib_filename(std::string_view file) {
   size_t dash = stem.rfind('-');
   if (dash != std::string_view::npos && !is_cuda_lib_stem(stem)) {
     std::string_view h = stem.substr(dash + 1);
-    bool hexy = h.size() == 8 && std::all_of(h.begin(), h.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    bool hexy = h.size() == 8 &&
+                std::all_of(h.begin(), h.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
     if (hexy) stem = stem.substr(0, dash);
   }
   if (!is_cuda_lib_stem(stem) || !is_version(version)) return std::nullopt;
@@ -243,7 +244,8 @@ std::string cudart_version_string(int v) {
 
 std::string cudnn_version_string(uint64_t v) {
   if (v == 0) return {};
-  if (v >= 90000) return std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." + std::to_string(v % 100);
+  if (v >= 90000)
+    return std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." + std::to_string(v % 100);
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 100) + "." + std::to_string(v % 100);
 }
 

@@ -22,10 +22,11 @@ std::string env_get(const EnvMap& env, const std::string& k) {
 
 bool is_interesting(const std::string& n) {
   static const std::set<std::string> exact = {
-      "torch",           "torchvision",    "torchaudio",       "tensorflow",     "tensorflow-cpu", "tensorflow-gpu",
-      "tensorflow-intel", "tf-nightly",    "jax",              "jaxlib",         "onnxruntime",    "onnxruntime-gpu",
-      "ort-nightly-gpu", "tensorrt",       "vllm",             "triton",         "pytorch-triton", "cuda-bindings",
-      "cuda-python",     "cuda-toolkit",   "flash-attn",       "xformers"};
+      "torch",          "torchvision",      "torchaudio",      "tensorflow",  "tensorflow-cpu",
+      "tensorflow-gpu", "tensorflow-intel", "tf-nightly",      "jax",         "jaxlib",
+      "onnxruntime",    "onnxruntime-gpu",  "ort-nightly-gpu", "tensorrt",    "vllm",
+      "triton",         "pytorch-triton",   "cuda-bindings",   "cuda-python", "cuda-toolkit",
+      "flash-attn",     "xformers"};
   if (exact.count(n)) return true;
   for (std::string_view pre : {"nvidia-", "tensorrt-", "jax-cuda", "cupy-cuda", "onnxruntime-"}) {
     if (str::starts_with(n, pre)) return true;
@@ -200,10 +201,14 @@ void tensorflow_details(const FsRoot& fs, const std::string& site, PythonPackage
       pkg.cuda_version.set("", bp);
       pkg.cudnn_version.set("", bp);
     } else {
-      if (a.count("cuda_version")) pkg.cuda_version.set(a["cuda_version"], bp);
-      else pkg.cuda_version.unknown(bp + " has no cuda_version");
-      if (a.count("cudnn_version")) pkg.cudnn_version.set(a["cudnn_version"], bp);
-      else pkg.cudnn_version.unknown(bp + " has no cudnn_version");
+      if (a.count("cuda_version"))
+        pkg.cuda_version.set(a["cuda_version"], bp);
+      else
+        pkg.cuda_version.unknown(bp + " has no cuda_version");
+      if (a.count("cudnn_version"))
+        pkg.cudnn_version.set(a["cudnn_version"], bp);
+      else
+        pkg.cudnn_version.unknown(bp + " has no cudnn_version");
     }
   }
   if (pkg.cuda_version.known() && pkg.cuda_version->empty()) return;
@@ -232,8 +237,7 @@ void onnxruntime_details(const FsRoot& fs, const std::string& site, PythonPackag
   set_main_lib(fs, pkg, site, {"onnxruntime/capi/libonnxruntime_providers_cuda.so"});
 }
 
-void simple_version_file(const FsRoot& fs, const std::string& site, const std::string& rel,
-                         PythonPackageFacts& pkg) {
+void simple_version_file(const FsRoot& fs, const std::string& site, const std::string& rel, PythonPackageFacts& pkg) {
   auto text = read_small(fs, cp::join(site, rel));
   if (!text) return;
   auto a = parse_python_assignments(*text);
@@ -356,8 +360,9 @@ PythonEnvFacts read_env(const FsRoot& fs, const Candidate& c, const EnvMap& env)
     if (in_lib.size() == 1) {
       e.python_version.set(in_lib.front(), cp::join(c.prefix, "lib/python" + in_lib.front()));
     } else {
-      e.python_version.unknown(in_lib.empty() ? "no lib/pythonX.Y under " + c.prefix
-                                              : "several lib/pythonX.Y under " + c.prefix + "; interpreter version not known");
+      e.python_version.unknown(in_lib.empty()
+                                   ? "no lib/pythonX.Y under " + c.prefix
+                                   : "several lib/pythonX.Y under " + c.prefix + "; interpreter version not known");
     }
   }
   if (versions.empty()) versions = in_lib;
@@ -394,7 +399,7 @@ std::vector<PythonEnvFacts> collect_python_envs(const FsRoot& fs, const std::str
   std::vector<Candidate> cands;
   if (!python_flag.empty()) {
     auto c = fs.is_dir(fs.system(python_flag)) ? candidate_from_prefix(fs, python_flag, "--python")
-                                                : candidate_from_interpreter(fs, python_flag, "--python", env);
+                                               : candidate_from_interpreter(fs, python_flag, "--python", env);
     if (c) cands.push_back(*c);
   }
   if (auto v = env_get(env, "VIRTUAL_ENV"); !v.empty()) {
@@ -403,7 +408,8 @@ std::vector<PythonEnvFacts> collect_python_envs(const FsRoot& fs, const std::str
   if (auto v = env_get(env, "CONDA_PREFIX"); !v.empty()) {
     if (auto c = candidate_from_prefix(fs, v, "CONDA_PREFIX")) cands.push_back(*c);
   }
-  for (std::string_view dir : str::split(env_get(env, "PATH"), ':')) {
+  const std::string path_var = env_get(env, "PATH");  // split() returns views into it
+  for (std::string_view dir : str::split(path_var, ':')) {
     if (dir.empty() || dir.front() != '/') continue;
     std::string p = cp::join(dir, "python3");
     if (auto c = candidate_from_interpreter(fs, p, "PATH", env)) {

@@ -151,22 +151,15 @@ void walk_section(Window& w, const Section& sec, uint64_t file_size, Scan& scan)
       ++scan.entries;
       if (flags & kFlagsCompressed) ++scan.compressed;
       switch (kind) {
-        case kKindPtx:
-          scan.ptx.insert(arch);
-          break;
+        case kKindPtx: scan.ptx.insert(arch); break;
         case kKindElf:
-        case kKindElfAlt:
-          scan.sass.insert(arch);
-          break;
+        case kKindElfAlt: scan.sass.insert(arch); break;
         case kKindOldCubin:
           ++scan.old_cubin;
           scan.sass.insert(arch);
           break;
-        case kKindNvvmIr:
-          ++scan.nvvm_ir;
-          break;
-        default:
-          ++scan.unknown_kinds[kind];
+        case kKindNvvmIr: ++scan.nvvm_ir; break;
+        default: ++scan.unknown_kinds[kind];
       }
       if (size > cend - q - ehsize) break;  // the last entry's payload runs past the container
       q += ehsize + size;
@@ -227,7 +220,11 @@ std::string ptx_arch_name(uint32_t arch) { return "compute_" + std::to_string(ar
 FatbinFacts scan_fatbin(const ByteSource& src, const std::string& path) {
   const uint64_t file_size = src.size();
   std::array<uint8_t, 64> eh{};
-  if (file_size < 4 || src.read_at(0, eh.data(), 4) < 4 || std::memcmp(eh.data(), "\x7f" "ELF", 4) != 0) {
+  if (file_size < 4 || src.read_at(0, eh.data(), 4) < 4 ||
+      std::memcmp(eh.data(),
+                  "\x7f"
+                  "ELF",
+                  4) != 0) {
     return unreadable(path, "not an ELF file");
   }
   if (file_size < eh.size() || src.read_at(0, eh.data(), eh.size()) < eh.size()) {
@@ -240,7 +237,8 @@ FatbinFacts scan_fatbin(const ByteSource& src, const std::string& path) {
   uint16_t shentsize = le16(eh.data() + 0x3A);
   uint64_t shnum = le16(eh.data() + 0x3C);
   uint32_t shstrndx = le16(eh.data() + 0x3E);
-  if (shoff == 0) return unreadable(path, "ELF file without section headers (stripped of them); cannot find .nv_fatbin");
+  if (shoff == 0)
+    return unreadable(path, "ELF file without section headers (stripped of them); cannot find .nv_fatbin");
   if (shentsize < 64) return unreadable(path, "ELF section header size " + std::to_string(shentsize) + " is invalid");
   if (shoff >= file_size) {
     return unreadable(path, "truncated ELF file: section headers at offset " + std::to_string(shoff) +

@@ -109,10 +109,8 @@ bool ld_cache_entry_is_64bit(int32_t flags) {
     case 0x0f00:
     case 0x1000:
     case 0x1100:
-    case 0x1200:
-      return true;
-    default:
-      return false;
+    case 0x1200: return true;
+    default: return false;
   }
 }
 

@@ -20,7 +20,7 @@ struct LdCacheEntry {
 };
 
 struct LdCache {
-  std::string format;  // "new" (glibc-ld.so.cache1.1), "old" (ld.so-1.7.0), "old+new"
+  std::string format;                 // "new" (glibc-ld.so.cache1.1), "old" (ld.so-1.7.0), "old+new"
   std::vector<LdCacheEntry> entries;  // in cache order (the loader's preference order for equal sonames)
 };
 

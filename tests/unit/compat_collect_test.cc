@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <stdexcept>
 
 #include "collect/collect_all.h"
 #include "collect/compat.h"
@@ -16,16 +17,23 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-const PythonEnvFacts* env_via(const CompatFacts& c, const std::string& via) {
+// Throw when absent: gtest reports the exception as a failure of the test.
+const PythonEnvFacts& env_via(const CompatFacts& c, const std::string& via) {
   for (const auto& e : *c.python_envs)
-    if (e.found_via == via) return &e;
-  return nullptr;
+    if (e.found_via == via) return e;
+  throw std::runtime_error("no environment found via " + via);
 }
 
-const PythonPackageFacts* pkg(const PythonEnvFacts& e, const std::string& name) {
+const PythonPackageFacts& pkg(const PythonEnvFacts& e, const std::string& name) {
   for (const auto& p : *e.packages)
-    if (p.name == name) return &p;
-  return nullptr;
+    if (p.name == name) return p;
+  throw std::runtime_error("no package " + name + " in " + e.interpreter);
+}
+
+bool has_pkg(const PythonEnvFacts& e, const std::string& name) {
+  for (const auto& p : *e.packages)
+    if (p.name == name) return true;
+  return false;
 }
 
 CompatFacts collect_mixed(int64_t pid = 0, std::string python = "") {
@@ -53,103 +61,94 @@ TEST(CompatCollect, FindsEveryInterpreterOnce) {
   auto c = collect_mixed();
   ASSERT_TRUE(c.python_envs.known());
   ASSERT_EQ(c.python_envs->size(), 3u);
-  const auto* venv = env_via(c, "VIRTUAL_ENV");
-  ASSERT_NE(venv, nullptr);
-  EXPECT_EQ(venv->interpreter, "/srv/venv-cu124/bin/python");
-  EXPECT_EQ(*venv->python_version, "3.10.12");
-  EXPECT_EQ(venv->python_version.source, "/srv/venv-cu124/pyvenv.cfg");
-  EXPECT_EQ(*venv->site_packages, Strings{"/srv/venv-cu124/lib/python3.10/site-packages"});
-  const auto* conda = env_via(c, "CONDA_PREFIX");
-  ASSERT_NE(conda, nullptr);
-  EXPECT_EQ(*conda->python_version, "3.11");
-  const auto* sys = env_via(c, "PATH");
-  ASSERT_NE(sys, nullptr);
-  EXPECT_EQ(sys->interpreter, "/usr/bin/python3");  // /usr/local/bin has none
-  EXPECT_EQ(*sys->python_version, "3.11");          // python3 -> python3.11
+  const auto& venv = env_via(c, "VIRTUAL_ENV");
+  EXPECT_EQ(venv.interpreter, "/srv/venv-cu124/bin/python");
+  EXPECT_EQ(*venv.python_version, "3.10.12");
+  EXPECT_EQ(venv.python_version.source, "/srv/venv-cu124/pyvenv.cfg");
+  EXPECT_EQ(*venv.site_packages, Strings{"/srv/venv-cu124/lib/python3.10/site-packages"});
+  const auto& conda = env_via(c, "CONDA_PREFIX");
+  EXPECT_EQ(*conda.python_version, "3.11");
+  const auto& sys = env_via(c, "PATH");
+  EXPECT_EQ(sys.interpreter, "/usr/bin/python3");  // /usr/local/bin has none
+  EXPECT_EQ(*sys.python_version, "3.11");          // python3 -> python3.11
   // The user site comes first, then Debian's dist-packages.
-  EXPECT_EQ(*sys->site_packages,
+  EXPECT_EQ(*sys.site_packages,
             (Strings{"/home/ml/.local/lib/python3.11/site-packages", "/usr/lib/python3/dist-packages"}));
 }
 
 TEST(CompatCollect, TorchWheelWithItsNvidiaWheels) {
   auto c = collect_mixed();
-  const auto& venv = *env_via(c, "VIRTUAL_ENV");
+  const auto& venv = env_via(c, "VIRTUAL_ENV");
   Strings names;
   for (const auto& p : *venv.packages) names.push_back(p.name);
   // numpy is not of interest; triton and torchvision are.
   EXPECT_EQ(names, (Strings{"nvidia-cublas-cu12", "nvidia-cuda-runtime-cu12", "nvidia-cudnn-cu12", "nvidia-nccl-cu12",
                             "torch", "torchvision", "triton"}));
-  const auto* torch = pkg(venv, "torch");
-  EXPECT_EQ(torch->version, "2.5.1+cu124");  // METADATA says 2.5.1; version.py has the local tag
-  EXPECT_EQ(torch->dist_info, "/srv/venv-cu124/lib/python3.10/site-packages/torch-2.5.1.dist-info");
-  EXPECT_EQ(*torch->cuda_version, "12.4");
-  EXPECT_EQ(torch->cuda_version.source, "/srv/venv-cu124/lib/python3.10/site-packages/torch/version.py");
-  EXPECT_EQ(*torch->hip_version, "");
-  EXPECT_EQ(*torch->git_version, "a8d6afb511a69687bbb2b7e88a3cf67917e1697e");
-  EXPECT_EQ(*torch->main_cuda_library, "/srv/venv-cu124/lib/python3.10/site-packages/torch/lib/libtorch_cuda.so");
-  const auto* cudnn = pkg(venv, "nvidia-cudnn-cu12");
-  EXPECT_EQ(cudnn->version, "9.1.0.70");
-  EXPECT_EQ(*cudnn->cuda_version, "12");
-  EXPECT_EQ(*cudnn->cudnn_version, "9.1.0.70");
-  EXPECT_FALSE(pkg(venv, "nvidia-cuda-runtime-cu12")->cudnn_version.known());
-  const auto* tv = pkg(venv, "torchvision");
-  EXPECT_EQ(tv->version, "0.20.1+cu124");
-  EXPECT_EQ(*tv->cuda_version, "12.4");
-  EXPECT_FALSE(tv->main_cuda_library.known());
+  const auto& torch = pkg(venv, "torch");
+  EXPECT_EQ(torch.version, "2.5.1+cu124");  // METADATA says 2.5.1; version.py has the local tag
+  EXPECT_EQ(torch.dist_info, "/srv/venv-cu124/lib/python3.10/site-packages/torch-2.5.1.dist-info");
+  EXPECT_EQ(*torch.cuda_version, "12.4");
+  EXPECT_EQ(torch.cuda_version.source, "/srv/venv-cu124/lib/python3.10/site-packages/torch/version.py");
+  EXPECT_EQ(*torch.hip_version, "");
+  EXPECT_EQ(*torch.git_version, "a8d6afb511a69687bbb2b7e88a3cf67917e1697e");
+  EXPECT_EQ(*torch.main_cuda_library, "/srv/venv-cu124/lib/python3.10/site-packages/torch/lib/libtorch_cuda.so");
+  const auto& cudnn = pkg(venv, "nvidia-cudnn-cu12");
+  EXPECT_EQ(cudnn.version, "9.1.0.70");
+  EXPECT_EQ(*cudnn.cuda_version, "12");
+  EXPECT_EQ(*cudnn.cudnn_version, "9.1.0.70");
+  EXPECT_FALSE(pkg(venv, "nvidia-cuda-runtime-cu12").cudnn_version.known());
+  const auto& tv = pkg(venv, "torchvision");
+  EXPECT_EQ(tv.version, "0.20.1+cu124");
+  EXPECT_EQ(*tv.cuda_version, "12.4");
+  EXPECT_FALSE(tv.main_cuda_library.known());
 }
 
 TEST(CompatCollect, CondaFrameworks) {
   auto c = collect_mixed();
-  const auto& conda = *env_via(c, "CONDA_PREFIX");
-  const auto* tf = pkg(conda, "tensorflow");
-  ASSERT_NE(tf, nullptr);
-  EXPECT_EQ(tf->version, "2.15.0.post1");
-  EXPECT_EQ(*tf->cuda_version, "12.2");
-  EXPECT_EQ(*tf->cudnn_version, "8");
-  EXPECT_EQ(*tf->main_cuda_library, "/opt/conda/lib/python3.11/site-packages/tensorflow/libtensorflow_cc.so.2");
-  const auto* ort = pkg(conda, "onnxruntime-gpu");
-  ASSERT_NE(ort, nullptr);
-  EXPECT_EQ(*ort->cuda_version, "12.2");
-  EXPECT_EQ(*ort->cudnn_version, "9");
-  EXPECT_EQ(*ort->main_cuda_library,
+  const auto& conda = env_via(c, "CONDA_PREFIX");
+  const auto& tf = pkg(conda, "tensorflow");
+  EXPECT_EQ(tf.version, "2.15.0.post1");
+  EXPECT_EQ(*tf.cuda_version, "12.2");
+  EXPECT_EQ(*tf.cudnn_version, "8");
+  EXPECT_EQ(*tf.main_cuda_library, "/opt/conda/lib/python3.11/site-packages/tensorflow/libtensorflow_cc.so.2");
+  const auto& ort = pkg(conda, "onnxruntime-gpu");
+  EXPECT_EQ(*ort.cuda_version, "12.2");
+  EXPECT_EQ(*ort.cudnn_version, "9");
+  EXPECT_EQ(*ort.main_cuda_library,
             "/opt/conda/lib/python3.11/site-packages/onnxruntime/capi/libonnxruntime_providers_cuda.so");
-  const auto* trt = pkg(conda, "tensorrt-cu12");
-  ASSERT_NE(trt, nullptr);
-  EXPECT_EQ(*trt->cuda_version, "12");
-  EXPECT_EQ(*trt->main_cuda_library, "/opt/conda/lib/python3.11/site-packages/tensorrt_libs/libnvinfer.so.10");
-  EXPECT_NE(pkg(conda, "tensorrt-cu12-libs"), nullptr);
+  const auto& trt = pkg(conda, "tensorrt-cu12");
+  EXPECT_EQ(*trt.cuda_version, "12");
+  EXPECT_EQ(*trt.main_cuda_library, "/opt/conda/lib/python3.11/site-packages/tensorrt_libs/libnvinfer.so.10");
+  EXPECT_TRUE(has_pkg(conda, "tensorrt-cu12-libs"));
 }
 
 TEST(CompatCollect, DebianTorchAndUserSiteJax) {
   auto c = collect_mixed();
-  const auto& sys = *env_via(c, "PATH");
-  const auto* torch = pkg(sys, "torch");
-  ASSERT_NE(torch, nullptr);
-  EXPECT_EQ(torch->version, "1.13.0a0+gitunknown");  // egg-info PKG-INFO
-  EXPECT_EQ(*torch->cuda_version, "");               // cuda = None: a build without CUDA
-  EXPECT_FALSE(torch->main_cuda_library.known());
-  EXPECT_EQ(torch->main_cuda_library.unknown_why, "a build without CUDA has no CUDA library");
-  const auto* plugin = pkg(sys, "jax-cuda12-plugin");
-  ASSERT_NE(plugin, nullptr);
-  EXPECT_EQ(*plugin->cuda_version, "12");
-  EXPECT_NE(pkg(sys, "jaxlib"), nullptr);
+  const auto& sys = env_via(c, "PATH");
+  const auto& torch = pkg(sys, "torch");
+  EXPECT_EQ(torch.version, "1.13.0a0+gitunknown");  // egg-info PKG-INFO
+  EXPECT_EQ(*torch.cuda_version, "");               // cuda = None: a build without CUDA
+  EXPECT_FALSE(torch.main_cuda_library.known());
+  EXPECT_EQ(torch.main_cuda_library.unknown_why, "a build without CUDA has no CUDA library");
+  const auto& plugin = pkg(sys, "jax-cuda12-plugin");
+  EXPECT_EQ(*plugin.cuda_version, "12");
+  EXPECT_TRUE(has_pkg(sys, "jaxlib"));
 }
 
 TEST(CompatCollect, FatbinsOfTheMainLibraries) {
   auto c = collect_mixed();
   ASSERT_TRUE(c.fatbins.known());
-  ASSERT_EQ(c.fatbins->size(), 3u);  // torch (venv), tensorflow and onnxruntime (conda); tensorrt stand-in
-  std::map<std::string, const FatbinFacts*> by;
-  for (const auto& f : *c.fatbins) by[f.path] = &f;
-  const auto* torch = by["/srv/venv-cu124/lib/python3.10/site-packages/torch/lib/libtorch_cuda.so"];
-  ASSERT_NE(torch, nullptr);
-  EXPECT_EQ(*torch->sass_archs, (Strings{"sm_75", "sm_90"}));
-  const auto* tf = by["/opt/conda/lib/python3.11/site-packages/tensorflow/libtensorflow_cc.so.2"];
-  ASSERT_NE(tf, nullptr);
-  EXPECT_EQ(tf->sass_archs.unknown_why, "not an ELF file");
-  const auto* ort = by["/opt/conda/lib/python3.11/site-packages/onnxruntime/capi/libonnxruntime_providers_cuda.so"];
-  ASSERT_NE(ort, nullptr);
-  EXPECT_EQ(*ort->sass_archs, (Strings{"sm_80", "sm_86"}));
+  // torch (venv); tensorflow, onnxruntime and tensorrt (conda; tensorrt-cu12 and -libs share one library).
+  ASSERT_EQ(c.fatbins->size(), 4u);
+  std::map<std::string, FatbinFacts> by;
+  for (const auto& f : *c.fatbins) by[f.path] = f;
+  const auto& torch = by.at("/srv/venv-cu124/lib/python3.10/site-packages/torch/lib/libtorch_cuda.so");
+  EXPECT_EQ(*torch.sass_archs, (Strings{"sm_75", "sm_90"}));
+  const auto& tf = by.at("/opt/conda/lib/python3.11/site-packages/tensorflow/libtensorflow_cc.so.2");
+  EXPECT_EQ(tf.sass_archs.unknown_why, "not an ELF file");
+  const auto& ort = by.at("/opt/conda/lib/python3.11/site-packages/onnxruntime/capi/libonnxruntime_providers_cuda.so");
+  EXPECT_EQ(*ort.sass_archs, (Strings{"sm_80", "sm_86"}));
+  EXPECT_FALSE(by.at("/opt/conda/lib/python3.11/site-packages/tensorrt_libs/libnvinfer.so.10").sass_archs.known());
 }
 
 TEST(CompatCollect, CudaLibrariesInSearchOrderWithShadowing) {
@@ -218,12 +217,11 @@ TEST(CompatCollect, TorchWheelVariants) {
                         Want{"/cpu", "2.14.0+cpu", ""}, Want{"/macos", "2.4.1", ""}}) {
     auto envs = collect_python_envs(fs, w.prefix, {});
     ASSERT_EQ(envs.size(), 1u) << w.prefix;
-    const auto* t = pkg(envs[0], "torch");
-    ASSERT_NE(t, nullptr) << w.prefix;
-    EXPECT_EQ(t->version, w.version) << w.prefix;
-    EXPECT_EQ(*t->cuda_version, w.cuda) << w.prefix;
+    const auto& t = pkg(envs[0], "torch");
+    EXPECT_EQ(t.version, w.version) << w.prefix;
+    EXPECT_EQ(*t.cuda_version, w.cuda) << w.prefix;
     EXPECT_EQ(*envs[0].python_version, "3.12") << w.prefix;
-    EXPECT_FALSE(t->main_cuda_library.known()) << w.prefix;
+    EXPECT_FALSE(t.main_cuda_library.known()) << w.prefix;
   }
 }
 
@@ -252,8 +250,8 @@ TEST(CompatCollect, LiveTiming) {
   collect_compat(FsRoot("/"), o, c);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "collect_compat (live): " << s << " s, " << (c.python_envs.known() ? c.python_envs->size() : 0)
-            << " Python envs, " << c.cuda_libraries->size() << " CUDA libraries, nvcc "
-            << c.nvcc_version.value_or("-") << "\n";
+            << " Python envs, " << c.cuda_libraries->size() << " CUDA libraries, nvcc " << c.nvcc_version.value_or("-")
+            << "\n";
   EXPECT_TRUE(c.cuda_libraries.known());
 }
 

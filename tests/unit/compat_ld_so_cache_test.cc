@@ -49,8 +49,7 @@ TEST(LdSoCache, OldAndCompatFormats) {
 TEST(LdSoCache, DamagedInput) {
   auto bad = parse_ld_so_cache("hello world, not a cache", "/etc/ld.so.cache");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message,
-            "/etc/ld.so.cache: not a loader cache (no ld.so-1.7.0 or glibc-ld.so.cache1.1 magic)");
+  EXPECT_EQ(bad.error().message, "/etc/ld.so.cache: not a loader cache (no ld.so-1.7.0 or glibc-ld.so.cache1.1 magic)");
   EXPECT_FALSE(parse_ld_so_cache("").ok());
   std::string real = cache("debian-cuda13-new.cache");
   // Truncation anywhere: an error, or fewer entries whose strings are all inside the file; never a crash.

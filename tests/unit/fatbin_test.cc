@@ -28,9 +28,21 @@ bool has_note(const FatbinFacts& f, const std::string& part) {
 
 // Offset and size of a named section, read with the same field offsets as the scanner uses (ELF64).
 std::pair<uint64_t, uint64_t> section(const std::string& elf, const std::string& name) {
-  auto u16 = [&](size_t at) { uint16_t v; std::memcpy(&v, elf.data() + at, 2); return v; };
-  auto u32 = [&](size_t at) { uint32_t v; std::memcpy(&v, elf.data() + at, 4); return v; };
-  auto u64 = [&](size_t at) { uint64_t v; std::memcpy(&v, elf.data() + at, 8); return v; };
+  auto u16 = [&](size_t at) {
+    uint16_t v;
+    std::memcpy(&v, elf.data() + at, 2);
+    return v;
+  };
+  auto u32 = [&](size_t at) {
+    uint32_t v;
+    std::memcpy(&v, elf.data() + at, 4);
+    return v;
+  };
+  auto u64 = [&](size_t at) {
+    uint64_t v;
+    std::memcpy(&v, elf.data() + at, 8);
+    return v;
+  };
   uint64_t shoff = u64(0x28);
   uint16_t n = u16(0x3C), str = u16(0x3E);
   uint64_t stroff = u64(shoff + str * 64u + 0x18);
@@ -111,18 +123,32 @@ TEST(Fatbin, TruncatedCopiesNeverCrashAndSayWhy) {
       EXPECT_FALSE(f.sass_archs.unknown_why.empty());
     }
   }
-  // Cut inside .nv_fatbin with the section headers kept: read what is there and note the truncation.
+  // The second half of .nv_fatbin zeroed: the entries before it are still listed, the rest gets a note.
   auto [off, size] = section(elf, ".nv_fatbin");
   ASSERT_GT(size, 0u);
-  std::string head = elf.substr(0, off + size / 2);
-  std::string cut = head + std::string(elf.size() - head.size(), '\0');
-  // Keep the section headers (at the end of the file) intact; only the fatbin bytes after the cut are zero.
+  std::string zeroed = elf;
+  std::fill(zeroed.begin() + static_cast<long>(off + size / 2), zeroed.begin() + static_cast<long>(off + size), '\0');
+  auto f = scan_fatbin_bytes(zeroed, "zeroed");
+  ASSERT_TRUE(f.sass_archs.known());
+  EXPECT_EQ(*f.sass_archs, (Strings{"sm_75", "sm_90"}));  // the first container is intact
+  EXPECT_TRUE(has_note(f, "runs past the end of the section") || has_note(f, "header size 0"))
+      << testing::PrintToString(*f.notes);
+  // The section header claims more bytes than the file has.
+  std::string longer = elf;
   uint64_t shoff;
   std::memcpy(&shoff, elf.data() + 0x28, 8);
-  cut.replace(shoff, elf.size() - shoff, elf.substr(shoff));
-  auto f = scan_fatbin_bytes(cut, "cut");
-  ASSERT_TRUE(f.sass_archs.known());
-  EXPECT_FALSE(f.sass_archs->empty());
+  for (uint16_t i = 0; i < 64; ++i) {
+    uint64_t o;
+    std::memcpy(&o, elf.data() + shoff + i * 64u + 0x18, 8);
+    if (o == off) {
+      uint64_t big = elf.size();
+      std::memcpy(longer.data() + shoff + i * 64u + 0x20, &big, 8);
+      break;
+    }
+  }
+  auto l = scan_fatbin_bytes(longer, "longer");
+  EXPECT_TRUE(has_note(l, "runs past the end of the file")) << testing::PrintToString(*l.notes);
+  EXPECT_FALSE(l.sass_archs->empty());
   // A section that claims to extend beyond the file.
   std::string shrunk = elf.substr(0, off + 64);
   auto g = scan_fatbin_bytes(shrunk, "shrunk");
@@ -177,7 +203,8 @@ TEST(Fatbin, RealToolkitLibraries) {
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
-      if ((n.rfind("libcublas.so.", 0) == 0 || n.rfind("libcudart.so.", 0) == 0 || n.rfind("libcublasLt.so.", 0) == 0) &&
+      if ((n.rfind("libcublas.so.", 0) == 0 || n.rfind("libcudart.so.", 0) == 0 ||
+           n.rfind("libcublasLt.so.", 0) == 0) &&
           std::count(n.begin(), n.end(), '.') == 2)
         found.push_back(dir + "/" + n);
     }
