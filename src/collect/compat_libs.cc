@@ -61,13 +61,10 @@ class Inventory {
   }
 
   void add_file(const std::string& path, const std::string& via, bool on_path) {
-    std::string file = cp::basename(path);
+    // Only versioned names count: "libcudart.so" (a development link) is not what the loader asks for.
+    auto named = parse_cuda_lib_filename(cp::basename(path));
+    if (!named) return;
     std::string real = cp::resolve(fs_, path);
-    auto named = parse_cuda_lib_filename(file);
-    if (!named) {
-      // "libcudart.so" (development link) is not what the loader asks for; only versioned names count.
-      return;
-    }
     // The resolved file name usually carries the full version (libcudart.so.13 -> libcudart.so.13.0.96).
     if (auto r = parse_cuda_lib_filename(cp::basename(real));
         r && r->name == named->name && r->version.size() > named->version.size()) {

@@ -402,6 +402,17 @@ std::vector<PythonEnvFacts> collect_python_envs(const FsRoot& fs, const std::str
                                                : candidate_from_interpreter(fs, python_flag, "--python", env);
     if (c) cands.push_back(*c);
   }
+  std::vector<PythonEnvFacts> out;
+  if (!python_flag.empty() && cands.empty()) {  // said, not dropped: the user asked for this one
+    PythonEnvFacts e;
+    e.interpreter = python_flag;
+    e.found_via = "--python";
+    std::string why = python_flag + ": no such file or directory";
+    e.python_version.unknown(why);
+    e.site_packages.unknown(why);
+    e.packages.unknown(why);
+    out.push_back(std::move(e));
+  }
   if (auto v = env_get(env, "VIRTUAL_ENV"); !v.empty()) {
     if (auto c = candidate_from_prefix(fs, v, "VIRTUAL_ENV")) cands.push_back(*c);
   }
@@ -417,7 +428,6 @@ std::vector<PythonEnvFacts> collect_python_envs(const FsRoot& fs, const std::str
       break;
     }
   }
-  std::vector<PythonEnvFacts> out;
   std::set<std::string> prefixes;
   for (const auto& c : cands) {
     if (!prefixes.insert(c.prefix).second) continue;

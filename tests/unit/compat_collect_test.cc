@@ -202,6 +202,12 @@ TEST(CompatCollect, PythonFlagComesFirst) {
   ASSERT_EQ(c.python_envs->size(), 3u);  // the conda env is not listed twice
   EXPECT_EQ((*c.python_envs)[0].found_via, "--python");
   EXPECT_EQ((*c.python_envs)[0].interpreter, "/opt/conda/bin/python");
+  // A --python that does not exist is listed with the reason, before the others.
+  auto missing = collect_mixed(0, "/opt/nope/bin/python");
+  ASSERT_EQ(missing.python_envs->size(), 4u);
+  const auto& m = (*missing.python_envs)[0];
+  EXPECT_EQ(m.found_via, "--python");
+  EXPECT_EQ(m.packages.unknown_why, "/opt/nope/bin/python: no such file or directory");
 }
 
 TEST(CompatCollect, TorchWheelVariants) {
