@@ -120,6 +120,11 @@ void walk_section(Window& w, const Section& sec, uint64_t file_size, Scan& scan)
                            " not understood; the rest of the section was not read");
       return;
     }
+    if (header_size > end - p) {
+      scan.notes.push_back("fat binary at offset " + std::to_string(p - begin) + " of " + sec.name +
+                           ": its header runs past the end of the section (truncated)");
+      return;
+    }
     uint64_t cend = end;
     if (fat_size <= end - p - header_size) {
       cend = p + header_size + fat_size;
@@ -161,7 +166,7 @@ void walk_section(Window& w, const Section& sec, uint64_t file_size, Scan& scan)
         case kKindNvvmIr: ++scan.nvvm_ir; break;
         default: ++scan.unknown_kinds[kind];
       }
-      if (size > cend - q - ehsize) break;  // the last entry's payload runs past the container
+      if (ehsize > cend - q || size > cend - q - ehsize) break;  // the last entry runs past the container
       q += ehsize + size;
     }
     p = cend;
@@ -252,6 +257,7 @@ FatbinFacts scan_fatbin(const ByteSource& src, const std::string& path) {
     if (shnum == 0) shnum = le64(sh.data() + 0x20);
     if (shstrndx == 0xffff) shstrndx = le32(sh.data() + 0x28);
   }
+  if (shentsize > 1024) return unreadable(path, "ELF section header size " + std::to_string(shentsize) + " is invalid");
   if (shnum > kMaxSections || shnum * shentsize > file_size - shoff) {
     return unreadable(path, "truncated ELF file: " + std::to_string(shnum) + " section headers at offset " +
                                 std::to_string(shoff) + " do not fit in " + std::to_string(file_size) + " bytes");

@@ -175,6 +175,13 @@ TEST(Fatbin, CorruptHeadersGiveNotes) {
   }
   {
     std::string bad = elf;
+    uint16_t big = 0xffff;
+    std::memcpy(bad.data() + off + 6, &big, 2);  // container header size beyond the section
+    auto f = scan_fatbin_bytes(bad, "bad");
+    EXPECT_TRUE(has_note(f, "its header runs past the end of the section")) << testing::PrintToString(*f.notes);
+  }
+  {
+    std::string bad = elf;
     uint32_t zero = 0;
     std::memcpy(bad.data() + off + 16 + 4, &zero, 4);  // first entry's header size
     auto f = scan_fatbin_bytes(bad, "bad");
