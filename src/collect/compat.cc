@@ -33,9 +33,13 @@ namespace {
 const std::vector<std::string_view> kCompatEnv = {"PATH",          "HOME",      "VIRTUAL_ENV", "CONDA_PREFIX",
                                                   "PYENV_VERSION", "CUDA_HOME", "CUDA_PATH",   "LD_LIBRARY_PATH"};
 
-EnvMap read_environment(const FsRoot& fs, std::string& source) {
+// The environment of the --pid process when one is given, else of the diagnosed process (this one, live).
+SysPath environ_path(const FsRoot& fs, int64_t pid) {
+  return pid > 0 ? fs.proc(std::to_string(pid) + "/environ") : fs.self("environ");
+}
+
+EnvMap read_environment(const FsRoot& fs, const SysPath& p, std::string& source) {
   EnvMap env;
-  SysPath p = fs.self("environ");
   auto text = fs.read(p);
   if (!text.ok()) return env;
   source = p.display;
@@ -166,8 +170,9 @@ void collect_process_libraries(const FsRoot& fs, int64_t pid, Fact<std::vector<C
 
 void collect_compat(const FsRoot& fs, const CollectOptions& opts, CompatFacts& out) {
   std::string env_source;
-  EnvMap env = read_environment(fs, env_source);
-  std::string env_why = env_source.empty() ? "cannot read " + fs.self("environ").display : "";
+  SysPath env_path = environ_path(fs, opts.target_pid);
+  EnvMap env = read_environment(fs, env_path, env_source);
+  std::string env_why = env_source.empty() ? "cannot read " + env_path.display : "";
   auto env_fact = [&](Fact<std::string>& f, std::initializer_list<const char*> names) {
     for (const char* n : names) {
       if (auto it = env.find(n); it != env.end()) {

@@ -192,6 +192,10 @@ TEST(CompatCollect, LibrariesMappedByThePidProcess) {
   EXPECT_EQ(l[0].found_via, "maps of PID 4242");
   EXPECT_EQ(*l[1].version, "13.0.96");  // two CUDA runtimes in one process
   EXPECT_EQ(l[2].name, "libcuda");
+  // Its environment, not this process's, gives LD_LIBRARY_PATH and CUDA_HOME.
+  EXPECT_EQ(*c.ld_library_path, "/srv/venv-cu124/lib/python3.10/site-packages/nvidia/cuda_runtime/lib");
+  EXPECT_EQ(c.ld_library_path.source, "/proc/4242/environ LD_LIBRARY_PATH");
+  EXPECT_EQ(c.cuda_home.unknown_why, "CUDA_HOME or CUDA_PATH is not set");
   auto none = collect_mixed(999);
   EXPECT_FALSE(none.process_libraries.known());
   EXPECT_NE(none.process_libraries.unknown_why.find("/proc/999/maps"), std::string::npos);
