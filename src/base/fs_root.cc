@@ -155,11 +155,6 @@ std::optional<uint64_t> FsRoot::file_size(const SysPath& p) const {
   return static_cast<uint64_t>(st.st_size);
 }
 
-bool FsRoot::is_symlink(const SysPath& p) const {
-  struct stat st {};
-  return ::lstat(p.real.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
-}
-
 bool FsRoot::exists(const SysPath& p) const {
   struct stat st {};
   return ::stat(p.real.c_str(), &st) == 0;

@@ -79,8 +79,6 @@ class FsRoot {
   Result<FileReader> open_reader(const SysPath& p) const;
   // Size of a regular file (following symbolic links), nullopt when it is absent or not a regular file.
   std::optional<uint64_t> file_size(const SysPath& p) const;
-  // Whether p names a symbolic link (not followed).
-  bool is_symlink(const SysPath& p) const;
   bool exists(const SysPath& p) const;
   bool is_dir(const SysPath& p) const;
   Result<std::vector<DirEntry>> list(const SysPath& p) const;
