@@ -93,6 +93,68 @@ Result<std::string> FsRoot::read(const SysPath& p, size_t max_bytes) const {
   return out;
 }
 
+FileReader::FileReader(FileReader&& o) noexcept : fd_(o.fd_), size_(o.size_), display_(std::move(o.display_)) {
+  o.fd_ = -1;
+}
+
+FileReader& FileReader::operator=(FileReader&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    size_ = o.size_;
+    display_ = std::move(o.display_);
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+FileReader::~FileReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<size_t> FileReader::read_at(uint64_t offset, void* buf, size_t n) const {
+  if (fd_ < 0) return input_error("cannot read " + display_ + ": not open");
+  size_t done = 0;
+  auto* out = static_cast<char*>(buf);
+  while (done < n) {
+    ssize_t r = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return input_error("cannot read " + display_ + ": " + std::strerror(errno));
+    }
+    if (r == 0) break;
+    done += static_cast<size_t>(r);
+  }
+  return done;
+}
+
+namespace {
+Result<FileReader> open_reader_at(const std::string& real, const std::string& display, const std::string& prefix) {
+  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return input_error(prefix + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return input_error(prefix + "not a regular file");
+  }
+  return FileReader(fd, static_cast<uint64_t>(st.st_size), display);
+}
+}  // namespace
+
+Result<FileReader> FsRoot::open_reader(const SysPath& p) const {
+  return open_reader_at(p.real, p.display, "cannot read " + p.display + ": ");
+}
+
+Result<FileReader> open_user_reader(const std::string& path, const std::string& what) {
+  return open_reader_at(path, path, what + ": cannot open: ");
+}
+
+std::optional<uint64_t> FsRoot::file_size(const SysPath& p) const {
+  struct stat st {};
+  if (::stat(p.real.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return static_cast<uint64_t>(st.st_size);
+}
+
 bool FsRoot::exists(const SysPath& p) const {
   struct stat st {};
   return ::stat(p.real.c_str(), &st) == 0;

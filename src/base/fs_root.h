@@ -20,6 +20,30 @@ struct SysPath {
   std::string real;
 };
 
+// A file read in bounded pieces at given offsets (pread), for files too large to read whole (a CUDA library
+// can be a gigabyte). Owns the descriptor; movable, not copyable.
+class FileReader {
+ public:
+  FileReader() = default;
+  FileReader(int fd, uint64_t size, std::string display) : fd_(fd), size_(size), display_(std::move(display)) {}
+  FileReader(FileReader&& o) noexcept;
+  FileReader& operator=(FileReader&& o) noexcept;
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+  ~FileReader();
+
+  uint64_t size() const { return size_; }
+  const std::string& display() const { return display_; }
+  // Reads up to n bytes at offset into buf; fewer only at the end of the file. Returns the count, or an
+  // error naming the file.
+  Result<size_t> read_at(uint64_t offset, void* buf, size_t n) const;
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string display_;
+};
+
 struct DirEntry {
   std::string name;
   bool is_dir = false;
@@ -51,6 +75,10 @@ class FsRoot {
   // Reads a whole file, at most max_bytes (files in /proc and /sys are small; this bounds garbage).
   // The error names the path and the reason ("cannot read /proc/meminfo: No such file or directory").
   Result<std::string> read(const SysPath& p, size_t max_bytes = 4u << 20) const;
+  // Opens a regular file for bounded reads at offsets (FileReader). Errors name the path.
+  Result<FileReader> open_reader(const SysPath& p) const;
+  // Size of a regular file (following symbolic links), nullopt when it is absent or not a regular file.
+  std::optional<uint64_t> file_size(const SysPath& p) const;
   bool exists(const SysPath& p) const;
   bool is_dir(const SysPath& p) const;
   Result<std::vector<DirEntry>> list(const SysPath& p) const;
@@ -73,5 +101,8 @@ class FsRoot {
 // Reads a file the user named on the command line ("-" = stdin), at most max_bytes. `what` starts each error
 // message ("nvidia-smi XML out.xml"): "<what>: cannot open: No such file or directory".
 Result<std::string> read_user_file(const std::string& path, size_t max_bytes, const std::string& what);
+
+// Opens a file the user named on the command line for bounded reads at offsets; errors start with `what`.
+Result<FileReader> open_user_reader(const std::string& path, const std::string& what);
 
 }  // namespace infertune

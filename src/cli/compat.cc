@@ -10,6 +10,7 @@
 #include "cli/compat_report.h"
 #include "cli/deliver.h"
 #include "collect/collect_all.h"
+#include "collect/fatbin.h"
 #include "collect/smi_xml.h"
 #include "compat/tables.h"
 #include "compat/whatif.h"
@@ -48,6 +49,13 @@ int run_compat(const GlobalOptions& g, const CompatFlags& f) {
     targets.push_back(*t);
   }
   if (f.pid < 0) return fail("compat", usage_error("--pid " + std::to_string(f.pid) + ": not a process id"));
+  // --lib: scanned first, so a path that cannot be read fails before a collection is spent.
+  std::vector<FatbinFacts> lib_scans;
+  for (const auto& lib : f.libs) {
+    auto scan = scan_fatbin_user_file(lib);
+    if (!scan) return fail("compat", scan.error());
+    lib_scans.push_back(std::move(scan.value()));
+  }
 
   Snapshot snap;
   std::string subject;
@@ -62,9 +70,14 @@ int run_compat(const GlobalOptions& g, const CompatFlags& f) {
     CollectOptions opts;
     opts.python = f.python;
     opts.target_pid = f.pid;
-    opts.extra_libraries = f.libs;
     snap = collect_snapshot(*fs, opts);
     subject = fs->is_live() ? "this machine" : "root " + fs->root();
+  }
+  if (!lib_scans.empty()) {
+    std::vector<FatbinFacts> all = snap.compat.fatbins ? *snap.compat.fatbins : std::vector<FatbinFacts>{};
+    std::string src = snap.compat.fatbins ? snap.compat.fatbins.source + ", --lib" : "--lib";
+    for (auto& scan : lib_scans) all.push_back(std::move(scan));
+    snap.compat.fatbins.set(std::move(all), src);
   }
   if (!f.from_smi_xml.empty()) {
     auto imp = load_smi_xml_file(f.from_smi_xml);

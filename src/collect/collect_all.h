@@ -27,13 +27,15 @@ inline constexpr const char* kGpuNotProbedUnderRoot =
 
 // What a collection looks at beyond the machine itself (command-line choices).
 struct CollectOptions {
-  int64_t target_pid = 0;                    // --pid: the serving process to judge (0 = none)
-  std::string target_process;                // --process NAME: resolved to a PID by the collector
-  std::string python;                        // --python PATH: the interpreter whose packages to inventory
-  std::vector<std::string> extra_libraries;  // compat --lib PATH: libraries whose fatbin to scan as well
-  double probe_timeout_s = 5.0;              // deadline of each NVML/CUDA call
-  bool probe_gpu = true;                     // load NVML and libcuda (live system only)
-  double sample_window_s = 1.0;              // per-process GPU utilization sampling window
+  int64_t target_pid = 0;        // --pid: the serving process to judge (0 = none)
+  std::string target_process;    // --process NAME: resolved to a PID by the collector
+  std::string python;            // --python PATH: the interpreter whose packages to inventory
+  double probe_timeout_s = 5.0;  // deadline of each NVML/CUDA call
+  bool probe_gpu = true;         // load NVML and libcuda (live system only)
+  double sample_window_s = 1.0;  // per-process GPU utilization sampling window
+
+  // compat: ask system libcudart/libcudnn for their version through dlopen (live only, within probe_timeout_s)
+  bool load_cuda_libraries = true;
 };
 
 // The compatibility inventory (collect/compat.cc).
