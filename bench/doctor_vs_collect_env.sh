@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Wall time of `infertune doctor` next to `python3 -m torch.utils.collect_env` (the anchor: what users run to
-# describe their environment), in one hyperfine run on the same machine.
+# Wall time of `infertune doctor` and `infertune compat` next to `python3 -m torch.utils.collect_env` (the
+# anchor: what users run to describe their environment), in one hyperfine run on the same machine.
 # Needs: hyperfine, Debian's python3-torch (for the anchor). Usage: bench/doctor_vs_collect_env.sh [BINARY]
 set -euo pipefail
 bin="${1:-build/infertune}"
@@ -11,4 +11,5 @@ hyperfine --warmup 2 --runs "${RUNS:-10}" -N --ignore-failure \
   --export-markdown "${OUT:-/dev/stdout}" \
   "$bin doctor --no-color" \
   "$bin doctor --format json" \
+  "$bin compat --no-color" \
   "$py -m torch.utils.collect_env"

@@ -428,10 +428,19 @@ void check_untested(const Snapshot& s, std::vector<Finding>& out) {
 
 // --- Python version vs the wheel -----------------------------------------------------------------------------------
 
+// A framework packaged by the distribution (Debian's python3-torch in /usr/lib/python3/dist-packages) or built
+// from source ("1.13.0a0+gitunknown") is built for the Python it sits in: the wheels' Python range says
+// nothing about it.
+bool built_for_its_python(const PythonPackageFacts& p) {
+  return p.dist_info.find("/usr/lib/python3/dist-packages/") != std::string::npos ||
+         p.version.find("+git") != std::string::npos;
+}
+
 void check_python(const Snapshot& s, std::vector<Finding>& out) {
   const auto& t = compat::tables();
   for (const auto& b : compat::builds_of(s, t)) {
     if (!b.env || !b.env->python_version || !b.version) continue;
+    if (b.pkg && built_for_its_python(*b.pkg)) continue;
     auto py = Version::parse(*b.env->python_version);
     if (!py) continue;
     std::optional<Version> lo;

@@ -268,6 +268,16 @@ TEST(CompatRules, PythonOutsideTheWheelsRange) {
   EXPECT_EQ(compat_ids(
                 machine("580.95.05", "NVIDIA H100 80GB HBM3", "9.0", {pkg("torch", "2.11.0+cu130", "13.0")}, "3.14.0")),
             Ids{});
+  // Debian's python3-torch (a distribution build, in /usr/lib/python3/dist-packages) is built for the system
+  // Python, whatever the wheels support; so is a source build.
+  PythonPackageFacts debian = pkg("torch", "1.13.0a0+gitunknown");
+  debian.dist_info = "/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info";
+  debian.cuda_version.set("", "torch/version.py");  // Debian's build is CPU-only
+  EXPECT_EQ(compat_ids(machine("580.95.05", "NVIDIA H100 80GB HBM3", "9.0", {debian}, "3.11.2")),
+            Ids{"COMPAT-CPU-ONLY-BUILD"});
+  PythonPackageFacts wheel = pkg("torch", "1.13.1+cu117", "11.7");
+  Ids wheel_ids = compat_ids(machine("580.95.05", "NVIDIA H100 80GB HBM3", "9.0", {wheel}, "3.11.2"));
+  EXPECT_EQ(std::count(wheel_ids.begin(), wheel_ids.end(), "COMPAT-PYTHON-UNSUPPORTED"), 1);
 }
 
 TEST(CompatRules, CudaHomeAndLibraryPathPointingElsewhere) {
