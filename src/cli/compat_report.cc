@@ -209,19 +209,9 @@ Section inventory(const Snapshot& s) {
 
 Section choices(const Snapshot& s, const compat::Tables& t) {
   Section sec{"Fits this driver and GPU (newest first)", {}};
-  compat::Machine m;
-  auto drv = compat::driver_of(s);
-  m.driver = drv.version;
-  m.driver_cuda = drv.cuda_version;
-  auto gpus = compat::gpus_of(s, t);
-  for (const auto& g : gpus) {
-    if (g.cc && (!m.cc || *g.cc < *m.cc)) m.cc = g.cc;
-  }
-  m.forward_compat_gpu = compat::any_forward_compat(gpus);
-  if (s.compat.python_envs && !s.compat.python_envs->empty()) {
-    const auto& e = s.compat.python_envs->front();
-    if (e.python_version) m.python = Version::parse(*e.python_version);
-  }
+  const PythonEnvFacts* env =
+      s.compat.python_envs && !s.compat.python_envs->empty() ? &s.compat.python_envs->front() : nullptr;
+  compat::Machine m = compat::machine_of(s, t, env);
   if (!m.driver && !m.cc) {
     sec.rows.push_back(
         {"Choices", "need a driver version or a GPU (give --driver and --gpu to plan for another machine)"});

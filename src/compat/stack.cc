@@ -275,4 +275,18 @@ std::vector<Build> builds_of(const Snapshot& s, const Tables& t) {
   return out;
 }
 
+Machine machine_of(const Snapshot& s, const Tables& t, const PythonEnvFacts* env) {
+  Machine m;
+  auto d = driver_of(s);
+  m.driver = d.version;
+  m.driver_cuda = d.cuda_version;
+  auto gpus = gpus_of(s, t);
+  for (const auto& g : gpus) {
+    if (g.cc && (!m.cc || *g.cc < *m.cc)) m.cc = g.cc;
+  }
+  m.forward_compat_gpu = any_forward_compat(gpus);
+  if (env && env->python_version) m.python = Version::parse(*env->python_version);
+  return m;
+}
+
 }  // namespace infertune::compat

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/version.h"
+#include "compat/chooser.h"
 #include "compat/tables.h"
 #include "facts/snapshot.h"
 
@@ -30,6 +31,8 @@ struct GpuInfo {
 // From gpu.devices when known, else from the PCI devices (names from pci.ids).
 std::vector<GpuInfo> gpus_of(const Snapshot& s, const Tables& t);
 bool any_forward_compat(const std::vector<GpuInfo>& gpus);
+// The machine the chooser plans for: driver, lowest GPU compute capability, and env's Python when given.
+Machine machine_of(const Snapshot& s, const Tables& t, const PythonEnvFacts* env);
 
 struct Build {
   std::string kind;   // "torch", "tensorflow", "onnxruntime-gpu", "tensorrt", "jax", "libcudart", "nvcc"

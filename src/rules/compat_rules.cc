@@ -24,17 +24,7 @@ const char* kPtxNote =
     "minor-version compatibility does not cover PTX JIT: PTX from a newer toolkit than the driver fails to load";
 
 compat::Machine machine_of(const Snapshot& s, const compat::Tables& t, const Build* b) {
-  compat::Machine m;
-  auto d = compat::driver_of(s);
-  m.driver = d.version;
-  m.driver_cuda = d.cuda_version;
-  auto gpus = compat::gpus_of(s, t);
-  for (const auto& g : gpus) {
-    if (g.cc && (!m.cc || *g.cc < *m.cc)) m.cc = g.cc;
-  }
-  m.forward_compat_gpu = compat::any_forward_compat(gpus);
-  if (b && b->env && b->env->python_version) m.python = Version::parse(*b->env->python_version);
-  return m;
+  return compat::machine_of(s, t, b ? b->env : nullptr);
 }
 
 // The torch wheels to install instead, newest first, as fix lines.
