@@ -27,11 +27,15 @@ struct TraceFlags {
   size_t top = 10;
   std::vector<std::string> sections;
   std::string sort = "cuda_time_total";
+  const CLI::Option* sort_opt = nullptr;  // to tell a given --sort from the default
 };
 
 int run_diff(const GlobalOptions& g, const TraceFlags& f, std::chrono::steady_clock::time_point t0) {
   if (f.second.empty()) {
     return fail("trace", usage_error("trace diff needs two traces, BASE and NEW; got only " + f.file));
+  }
+  if (!f.sections.empty() || (f.sort_opt != nullptr && f.sort_opt->count() > 0)) {
+    return fail("trace", usage_error("--section and --sort apply to trace analyze, not trace diff"));
   }
   auto base = trace::read_trace_file(f.file);
   if (!base) return fail("trace", base.error());
@@ -87,12 +91,13 @@ Command trace_command() {
         ->type_name("LIST")
         ->delimiter(',')
         ->check(CLI::IsMember(trace::trace_section_names()));
-    app.add_option("--sort", flags->sort,
-                   "Order of the operator table: cuda_time_total (default), cpu_time_total, self_cuda_time_total, "
-                   "self_cpu_time_total, count")
-        ->type_name("KEY")
-        ->check(CLI::IsMember(
-            {"cuda_time_total", "cpu_time_total", "self_cuda_time_total", "self_cpu_time_total", "count"}));
+    flags->sort_opt =
+        app.add_option("--sort", flags->sort,
+                       "Order of the operator table: cuda_time_total (default), cpu_time_total, self_cuda_time_total, "
+                       "self_cpu_time_total, count")
+            ->type_name("KEY")
+            ->check(CLI::IsMember(
+                {"cuda_time_total", "cpu_time_total", "self_cuda_time_total", "self_cpu_time_total", "count"}));
   };
   c.run = [flags](const GlobalOptions& g) { return run_trace(g, *flags); };
   return c;

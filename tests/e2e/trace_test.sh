@@ -107,6 +107,8 @@ one_line_error "diff one file" "$TMP/err" "two traces"
 one_line_error "diff missing new" "$TMP/err" "missing.json"
 "$BIN" trace diff "$TMP/garbage.bin" "$BERT" >/dev/null 2>"$TMP/err"; check "diff not a trace" 2 $?
 one_line_error "diff not a trace" "$TMP/err" "garbage.bin"
+"$BIN" trace diff "$BERT" "$QWEN" --section ops >/dev/null 2>"$TMP/err"; check "diff --section" 2 $?
+one_line_error "diff --section" "$TMP/err" "trace analyze"
 "$BIN" trace analyze "$BERT" "$QWEN" >/dev/null 2>"$TMP/err"; check "analyze two files" 2 $?
 one_line_error "analyze two files" "$TMP/err" "Qwen"
 # doctor --trace: a healthy machine root (no findings of its own) plus the BERT trace gives the trace's findings.
