@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "base/build_info.h"
 #include "base/fs_root.h"
@@ -15,6 +17,8 @@
 #include "collect/collect_all.h"
 #include "collect/smi_xml.h"
 #include "facts/snapshot_json.h"
+#include "trace/reader.h"
+#include "trace/trace_report.h"
 
 namespace infertune::cli {
 
@@ -24,11 +28,18 @@ struct DoctorFlags {
   std::string save;
   std::string from;
   std::string from_smi_xml;
+  std::string trace;
   TargetFlags target;
 };
 
 int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
   auto t0 = std::chrono::steady_clock::now();
+  std::optional<trace::Trace> tr;  // read first: a bad file fails before collecting
+  if (!d.trace.empty()) {
+    auto read = trace::read_trace_file(d.trace);
+    if (!read) return fail("doctor", read.error());
+    tr = std::move(read.value());
+  }
   Snapshot snap;
   std::string subject;
   if (!d.from.empty()) {
@@ -59,7 +70,13 @@ int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
     Status st = write_file_atomically(d.save, json_text(snapshot_to_json(snap)), "--save");
     if (!st) return fail("doctor", st.error());
   }
+  if (tr) subject += " + trace " + d.trace;
   Report rep = doctor_report(snap, subject);
+  if (tr) {
+    std::vector<Finding> tf = trace::trace_file_findings(*tr);
+    rep.findings.insert(rep.findings.end(), tf.begin(), tf.end());
+    rank_findings(rep.findings);
+  }
   return deliver("doctor", rep, g, t0);
 }
 
@@ -78,6 +95,9 @@ Command doctor_command() {
         ->type_name("FILE");
     app.add_option("--from-smi-xml", flags->from_smi_xml,
                    "Take the GPUs' state from FILE, the output of 'nvidia-smi -q -x'")
+        ->type_name("FILE");
+    app.add_option("--trace", flags->trace,
+                   "Also analyse FILE, a PyTorch profiler trace, and add its findings (as trace analyze)")
         ->type_name("FILE");
     add_target_flags(app, flags->target);
   };

@@ -553,6 +553,24 @@ const std::vector<std::string>& trace_section_names() {
   return names;
 }
 
+std::vector<Finding> trace_file_findings(const Trace& t) {
+  Model m = build_model(t);
+  TimelineResult tl = gpu_timeline(m);
+  KernelSummary ks = kernel_summary(m);
+  StepsResult st = step_timeline(m);
+  LaunchStats ls = launch_stats(m);
+  SyncStats sy = sync_stats(m, tl);
+  CopyStats cs = copy_stats(m);
+  AnalysisSet an;
+  an.timeline = &tl;
+  an.kernels = &ks;
+  an.steps = &st;
+  an.launch = &ls;
+  an.syncs = &sy;
+  an.copies = &cs;
+  return trace_findings(m, an);
+}
+
 Report trace_report(const Trace& t, const TraceReportOptions& o) {
   Model m = build_model(t);
   TimelineResult tl = gpu_timeline(m);

@@ -23,4 +23,7 @@ struct TraceReportOptions {
 
 Report trace_report(const Trace& t, const TraceReportOptions& o);
 
+// Only the findings of `trace analyze` (ranked), for another command's report (`doctor --trace FILE`).
+std::vector<Finding> trace_file_findings(const Trace& t);
+
 }  // namespace infertune::trace

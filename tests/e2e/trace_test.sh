@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end checks of `infertune trace analyze`: output formats, exit codes, one-line errors on bad input.
+# End-to-end checks of `infertune trace analyze` and `trace diff`: output formats, exit codes, one-line errors on bad input.
 set -u
 BIN="$1"
 DATA="$2"
@@ -69,5 +69,58 @@ one_line_error "garbage" "$TMP/err" "garbage.bin"
 one_line_error "corrupt gzip" "$TMP/err" "corrupt.json.gz"
 "$BIN" trace analyze "$TMP/missing.json" >/dev/null 2>"$TMP/err"; check "missing file" 2 $?
 one_line_error "missing file" "$TMP/err" "missing.json"
+# trace diff: a trace against itself changes nothing; BERT -> Qwen has more GPU work and less idle, and the
+# reverse diff is the exact negation.
+QWEN="$DATA/traces/tracelens_h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz"
+"$BIN" trace diff "$BERT" "$BERT" --format json -o "$TMP/self.json"; check "diff self" 0 $?
+python3 - "$TMP/self.json" <<'PY' || { echo "FAIL diff self: non-zero deltas"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+for key in ("overall", "kernels", "kernel_classes", "ops_cuda_total", "ops_cpu_total"):
+    assert d[key], key
+    for r in d[key]:
+        assert r["delta"] == 0 and r["base"] == r["new"], (key, r)
+assert d["slower"] == [] and d["faster"] == []
+PY
+"$BIN" trace diff "$BERT" "$QWEN" --format json -o "$TMP/bq.json"; check "diff two traces" 0 $?
+"$BIN" trace diff "$QWEN" "$BERT" --format json -o "$TMP/qb.json"; check "diff reversed" 0 $?
+python3 - "$TMP/bq.json" "$TMP/qb.json" <<'PY' || { echo "FAIL diff two traces: signs"; fails=$((fails + 1)); }
+import json, sys
+bq, qb = (json.load(open(p))["data"] for p in sys.argv[1:3])
+o = {r["name"]: r for r in bq["overall"]}
+assert o["GPU busy"]["base"] == 309437 and o["GPU busy"]["new"] == 31905473, o["GPU busy"]
+assert o["GPU busy"]["delta"] > 0 and o["GPU idle"]["delta"] < 0
+assert o["Kernels"]["delta"] > 0 and o["Launch calls"]["delta"] > 0
+assert bq["slower"] and all(r["delta"] > 0 for r in bq["slower"])
+assert all(r["delta"] < 0 for r in bq["faster"])
+for a, b in zip(bq["overall"], qb["overall"]):
+    assert a["name"] == b["name"] and a["delta"] == -b["delta"], (a, b)
+PY
+"$BIN" trace diff "$BERT" "$QWEN" --no-color --top 3 >"$TMP/diff.txt"; check "diff text" 0 $?
+for title in "Overall (base → new)" "What got slower" "What got faster" "Kernels by GPU time" "Operators by CUDA total"; do
+  grep -qF "$title" "$TMP/diff.txt" || { echo "FAIL diff text: no '$title'"; fails=$((fails + 1)); }
+done
+"$BIN" trace diff "$BERT" "$QWEN" --format markdown >"$TMP/diff.md"; check "diff markdown" 0 $?
+"$BIN" trace diff "$BERT" >/dev/null 2>"$TMP/err"; check "diff one file" 2 $?
+one_line_error "diff one file" "$TMP/err" "two traces"
+"$BIN" trace diff "$BERT" "$TMP/missing.json" >/dev/null 2>"$TMP/err"; check "diff missing new" 2 $?
+one_line_error "diff missing new" "$TMP/err" "missing.json"
+"$BIN" trace diff "$TMP/garbage.bin" "$BERT" >/dev/null 2>"$TMP/err"; check "diff not a trace" 2 $?
+one_line_error "diff not a trace" "$TMP/err" "garbage.bin"
+"$BIN" trace diff "$BERT" "$QWEN" --section ops >/dev/null 2>"$TMP/err"; check "diff --section" 2 $?
+one_line_error "diff --section" "$TMP/err" "trace analyze"
+"$BIN" trace analyze "$BERT" "$QWEN" >/dev/null 2>"$TMP/err"; check "analyze two files" 2 $?
+one_line_error "analyze two files" "$TMP/err" "Qwen"
+# doctor --trace: a healthy machine root (no findings of its own) plus the BERT trace gives the trace's findings.
+"$BIN" doctor --root "$DATA/roots/healthy" --trace "$BERT" --format json -o "$TMP/doc.json"; check "doctor --trace" 0 $?
+python3 - "$TMP/doc.json" <<'PY' || { echo "FAIL doctor --trace: findings"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = [f["id"] for f in d["findings"]]
+assert "TRACE-GPU-IDLE-HIGH" in ids and "TRACE-LAUNCH-BOUND" in ids, ids
+assert all(i.startswith("TRACE-") for i in ids), ids
+PY
+"$BIN" doctor --root "$DATA/roots/healthy" --trace "$TMP/missing.json" >/dev/null 2>"$TMP/err"; check "doctor --trace missing" 2 $?
+one_line_error "doctor --trace missing" "$TMP/err" "missing.json"
 "$BIN" trace >/dev/null 2>&1; check "no arguments" 2 $?
 exit $((fails > 0))
