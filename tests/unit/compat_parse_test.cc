@@ -9,7 +9,8 @@ namespace infertune {
 namespace {
 
 std::string shared_env(const std::string& rel) {
-  return test::read_text(test::source_path("../shared/fixtures-public/python-envs/" + rel));
+  // Real files from the shared public fixture collection, copied into tests/data/compat/public (SOURCES.md).
+  return test::read_text(test::data_path("compat/public/" + rel.substr(rel.find('/') + 1)));
 }
 std::string data(const std::string& rel) { return test::read_text(test::data_path("compat/" + rel)); }
 
