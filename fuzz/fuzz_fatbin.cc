@@ -15,7 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_dist_metadata(t);
   (void)parse_nvcc_version(t);
   (void)parse_pyvenv_cfg(t);
-  (void)parse_maps_paths(t);
   (void)parse_cuda_lib_filename(t);
   (void)cuda_from_local_version(t);
   (void)cuda_major_from_dist_name(t);

@@ -20,6 +20,7 @@
 #include "collect/collect_all.h"
 #include "collect/compat_paths.h"
 #include "collect/fatbin.h"
+#include "collect/proc_maps.h"
 
 extern char** environ;
 
@@ -152,7 +153,8 @@ void collect_process_libraries(const FsRoot& fs, int64_t pid, Fact<std::vector<C
     return;
   }
   std::vector<CudaLibraryFacts> libs;
-  for (const auto& path : parse_maps_paths(*text)) {
+  for (const auto& mapped : parse_proc_maps(*text)) {
+    const std::string& path = mapped.path;
     auto named = parse_cuda_lib_filename(cp::basename(path));
     if (!named) continue;
     CudaLibraryFacts f;

@@ -58,9 +58,6 @@ struct CudaLibName {
 };
 std::optional<CudaLibName> parse_cuda_lib_filename(std::string_view file);
 
-// The file paths in a /proc/PID/maps text, each once, in order of first appearance.
-std::vector<std::string> parse_maps_paths(std::string_view maps);
-
 // Version numbers returned by the libraries' own functions: cudaRuntimeGetVersion 12040 -> "12.4";
 // cudnnGetVersion 90100 -> "9.1.0" (cuDNN 9: major*10000+minor*100+patch; 8: major*1000+minor*100+patch).
 std::string cudart_version_string(int v);

@@ -215,28 +215,6 @@ std::optional<CudaLibName> parse_cuda_lib_filename(std::string_view file) {
   return n;
 }
 
-std::vector<std::string> parse_maps_paths(std::string_view maps) {
-  std::vector<std::string> out;
-  for (std::string_view line : str::lines(maps)) {
-    // address perms offset dev inode [path]; the path starts at the first '/' after the inode field.
-    int fields = 0;
-    size_t i = 0;
-    while (i < line.size() && fields < 5) {
-      while (i < line.size() && line[i] == ' ') ++i;
-      if (i >= line.size()) break;
-      while (i < line.size() && line[i] != ' ') ++i;
-      ++fields;
-    }
-    if (fields < 5) continue;
-    std::string_view path = str::trim(line.substr(i));
-    if (path.empty() || path.front() != '/') continue;
-    if (str::ends_with(path, " (deleted)")) path.remove_suffix(10);
-    std::string p(path);
-    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
-  }
-  return out;
-}
-
 std::string cudart_version_string(int v) {
   if (v <= 0) return {};
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "collect/compat.h"
+#include "collect/proc_maps.h"
 #include "test_support.h"
 
 namespace infertune {
@@ -122,13 +123,12 @@ TEST(CudaLibNames, FileNames) {
 }
 
 TEST(Maps, PathsOncePerFile) {
-  auto paths = parse_maps_paths(data("root-mixed/proc/4242/maps"));
-  ASSERT_EQ(paths.size(), 4u);
-  EXPECT_EQ(paths[0], "/usr/bin/python3.11");
-  EXPECT_EQ(paths[1], "/srv/venv-cu124/lib/python3.10/site-packages/nvidia/cuda_runtime/lib/libcudart.so.12");
-  EXPECT_EQ(paths[3], "/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06");  // " (deleted)" removed
-  EXPECT_TRUE(parse_maps_paths("garbage\n1 2 3\n\n").empty());
-  EXPECT_EQ(parse_maps_paths("a b c d e /x y\n"), std::vector<std::string>{"/x y"});
+  auto files = parse_proc_maps(data("root-mixed/proc/4242/maps"));
+  ASSERT_EQ(files.size(), 4u);
+  EXPECT_EQ(files[0].path, "/usr/bin/python3.11");
+  EXPECT_EQ(files[1].path, "/srv/venv-cu124/lib/python3.10/site-packages/nvidia/cuda_runtime/lib/libcudart.so.12");
+  EXPECT_EQ(files[3].path, "/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06");  // " (deleted)" removed
+  EXPECT_TRUE(files[3].deleted);
 }
 
 TEST(LibraryVersionFunctions, Decoding) {
