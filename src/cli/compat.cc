@@ -11,7 +11,6 @@
 #include "cli/deliver.h"
 #include "collect/collect_all.h"
 #include "collect/fatbin.h"
-#include "collect/smi_xml.h"
 #include "compat/tables.h"
 #include "compat/whatif.h"
 #include "facts/snapshot_json.h"
@@ -80,10 +79,7 @@ int run_compat(const GlobalOptions& g, const CompatFlags& f) {
     snap.compat.fatbins.set(std::move(all), src);
   }
   if (!f.from_smi_xml.empty()) {
-    auto imp = load_smi_xml_file(f.from_smi_xml);
-    if (!imp) return fail("compat", imp.error());
-    apply_smi_import(std::move(imp.value()), snap);
-    subject += " + nvidia-smi -q -x " + f.from_smi_xml;
+    if (auto e = import_smi_xml_flag(f.from_smi_xml, snap, subject)) return fail("compat", *e);
   }
   if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
   if (auto e = compat::apply_machine(tables, f.driver, f.gpu, snap)) return fail("compat", *e);

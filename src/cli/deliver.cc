@@ -5,6 +5,7 @@
 #include "base/build_info.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "collect/smi_xml.h"
 #include "report/render.h"
 
 namespace infertune::cli {
@@ -34,6 +35,14 @@ int deliver(const std::string& command, Report& rep, const GlobalOptions& g,
     if (f.severity >= threshold) return exit_code::kFindings;
   }
   return exit_code::kOk;
+}
+
+std::optional<Error> import_smi_xml_flag(const std::string& path, Snapshot& snap, std::string& subject) {
+  auto imp = load_smi_xml_file(path);
+  if (!imp) return imp.error();
+  apply_smi_import(std::move(imp.value()), snap);
+  subject += " + nvidia-smi -q -x " + path;
+  return std::nullopt;
 }
 
 }  // namespace infertune::cli

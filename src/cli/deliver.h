@@ -3,10 +3,12 @@
 // (render in the chosen format, write to stdout or --output, exit code from --fail-on).
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "cli/options.h"
+#include "facts/snapshot.h"
 #include "report/report.h"
 
 namespace infertune::cli {
@@ -18,5 +20,9 @@ int fail(const std::string& command, const Error& e);
 // --fail-on) or the failure code when the output cannot be written.
 int deliver(const std::string& command, Report& rep, const GlobalOptions& g,
             std::chrono::steady_clock::time_point started);
+
+// --from-smi-xml FILE (gpu, doctor, compat): replaces the GPU state in `snap` with the nvidia-smi -q -x output
+// and names the file in `subject`. An unreadable or invalid file is returned for fail().
+std::optional<Error> import_smi_xml_flag(const std::string& path, Snapshot& snap, std::string& subject);
 
 }  // namespace infertune::cli

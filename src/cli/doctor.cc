@@ -15,7 +15,6 @@
 #include "cli/output.h"
 #include "cli/target_flags.h"
 #include "collect/collect_all.h"
-#include "collect/smi_xml.h"
 #include "facts/snapshot_json.h"
 #include "trace/reader.h"
 #include "trace/trace_report.h"
@@ -60,10 +59,7 @@ int run_doctor(const GlobalOptions& g, const DoctorFlags& d) {
     subject = fs->is_live() ? "this machine" : "root " + fs->root();
   }
   if (!d.from_smi_xml.empty()) {
-    auto imp = load_smi_xml_file(d.from_smi_xml);
-    if (!imp) return fail("doctor", imp.error());
-    apply_smi_import(std::move(imp.value()), snap);
-    subject += " + nvidia-smi -q -x " + d.from_smi_xml;
+    if (auto e = import_smi_xml_flag(d.from_smi_xml, snap, subject)) return fail("doctor", *e);
   }
   if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
   if (!d.save.empty()) {

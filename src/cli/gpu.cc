@@ -14,7 +14,6 @@
 #include "cli/output.h"
 #include "cli/target_flags.h"
 #include "collect/collect_all.h"
-#include "collect/smi_xml.h"
 
 namespace infertune::cli {
 
@@ -34,10 +33,7 @@ int run_gpu(const GlobalOptions& g, const GpuFlags& flags) {
   Snapshot snap = collect_snapshot(*fs, *opts);
   std::string subject = fs->is_live() ? "this machine" : "root " + fs->root();
   if (!flags.from_smi_xml.empty()) {
-    auto imp = load_smi_xml_file(flags.from_smi_xml);
-    if (!imp) return fail("gpu", imp.error());
-    apply_smi_import(std::move(imp.value()), snap);
-    subject += " + nvidia-smi -q -x " + flags.from_smi_xml;
+    if (auto e = import_smi_xml_flag(flags.from_smi_xml, snap, subject)) return fail("gpu", *e);
   }
   if (snap.host.os.hostname) subject += " (host " + *snap.host.os.hostname + ")";
   Report rep = gpu_report(snap, subject);
