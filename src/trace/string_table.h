@@ -1,5 +1,6 @@
 #pragma once
 // Interned strings of a trace: each distinct name or category is stored once and referred to by a 32-bit id.
+// Id 0 is always the empty string.
 
 #include <cstdint>
 #include <deque>
@@ -13,6 +14,7 @@ using StringId = uint32_t;
 
 class StringTable {
  public:
+  StringTable() { intern(""); }  // id 0 is the empty string (the value of absent names and fields)
   StringId intern(std::string_view s) {
     auto it = index_.find(s);
     if (it != index_.end()) return it->second;

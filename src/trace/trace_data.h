@@ -39,6 +39,9 @@ struct Event {
   int64_t correlation = -1;
   int64_t external_id = -1;
   StringId name = 0;
+  // args["Input Dims"] (record_shapes) as compact JSON text, e.g. "[[8,3,224,224],[64,3,7,7],[]]"; the empty
+  // string when absent. Used to group operators by input shapes.
+  StringId input_dims = 0;
   uint32_t gpu_args = kNoIndex;  // index into Trace::gpu_args (kernels, copies, memsets)
   int32_t stream = -1;
   int32_t device = -1;

@@ -235,6 +235,37 @@ struct OpTable {
 };
 OpTable op_table(const Model& m, OpSort sort);
 
+// ---- Memory timeline (from "[memory]" allocator events, profile_memory=True) ----
+// Every allocator event carries the allocator's totals after it ("Total Allocated", "Total Reserved"); the curve
+// is those totals over time, per device (device_type 1 = CUDA, 0 = CPU).
+struct MemoryPoint {
+  int64_t ts_ns = 0;
+  int64_t allocated = 0;  // bytes allocated after the event (-1 when the event did not say)
+  int64_t reserved = 0;   // bytes reserved by the caching allocator after the event (-1 when not said)
+};
+struct DeviceMemory {
+  int32_t device_type = -1;  // 1 CUDA, 0 CPU
+  int32_t device_id = -1;
+  uint64_t allocs = 0, frees = 0;
+  int64_t allocated_bytes = 0;  // sum of positive "Bytes"
+  int64_t peak_allocated = 0, peak_allocated_ts_ns = 0;
+  int64_t peak_reserved = 0, peak_reserved_ts_ns = 0;
+  int64_t max_unused_reserved = 0;  // largest reserved − allocated seen (allocator cache held but not in use)
+  int64_t total_memory_bytes = -1;  // the device's memory from deviceProperties, -1 when not listed
+  std::vector<MemoryPoint> curve;   // in time order, one point per event
+};
+struct AllocatingOp {
+  std::string op;  // the innermost CPU operator around the allocation on its thread, "(no operator)" when none
+  uint64_t allocs = 0;
+  int64_t bytes = 0;  // sum of allocated bytes
+};
+struct MemoryTimeline {
+  std::vector<DeviceMemory> devices;  // CUDA devices first, then CPU
+  std::vector<AllocatingOp> top_ops;  // by bytes allocated on CUDA devices, descending
+  std::string why_not;                // set when the trace has no [memory] events
+};
+MemoryTimeline memory_timeline(const Model& m);
+
 // ---- Findings ----
 // Every finding id the trace analyses can raise, documented in docs/findings.md (a test keeps them in step).
 struct TraceRuleInfo {
