@@ -43,5 +43,32 @@ echo "not json" >"$tmp/broken.json"
 python3 "$cmp" "$tmp/broken.json" "$xml" >"$tmp/broken"; check "unreadable JSON fails" 1 $?
 python3 "$cmp" >"$tmp/usage2" 2>&1; check "comparer usage error" 2 $?
 
+# The trace comparer: our operator rows against PyTorch's key_averages rows of the same run.
+tcmp="$src/scripts/gpu_smoke_trace_compare.py"
+cat >"$tmp/ours.json" <<'EOF'
+{"data": {"ops": {"count": 3, "top": [
+ {"name": "aten::conv2d", "calls": 60, "cpu_total_ns": 4200000, "cpu_self_ns": 300000, "cuda_total_ns": 9100000, "cuda_self_ns": 0},
+ {"name": "aten::addmm", "calls": 3, "cpu_total_ns": 90000, "cpu_self_ns": 60000, "cuda_total_ns": 12000, "cuda_self_ns": 12000},
+ {"name": "ProfilerStep*", "calls": 3, "cpu_total_ns": 9000000, "cpu_self_ns": 1000, "cuda_total_ns": 9200000, "cuda_self_ns": 0}]}}}
+EOF
+cat >"$tmp/torch.json" <<'EOF'
+{"model": "test", "torch": "2.5.1", "rows": [
+ {"name": "aten::conv2d", "calls": 60, "cpu_total_us": 4210.0, "cpu_self_us": 300.0, "cuda_total_us": 9080.5, "cuda_self_us": 0},
+ {"name": "aten::addmm", "calls": 3, "cpu_total_us": 93.0, "cpu_self_us": 60.0, "cuda_total_us": 12.0, "cuda_self_us": 12.0},
+ {"name": "cudaLaunchKernel", "calls": 200, "cpu_total_us": 800.0, "cpu_self_us": 800.0, "cuda_total_us": 5.0, "cuda_self_us": 0},
+ {"name": "ProfilerStep*", "calls": 3, "cpu_total_us": 9000.0, "cpu_self_us": 1.0, "cuda_total_us": 9200.0, "cuda_self_us": 0}]}
+EOF
+python3 "$tcmp" "$tmp/ours.json" "$tmp/torch.json" >"$tmp/tagree"; check "trace comparer: agreeing tables pass" 0 $?
+expect_line "trace comparer: summary" "$tmp/tagree" '^2 of 2 top operators agree'
+sed 's/"calls": 60, "cpu_total_us": 4210.0/"calls": 61, "cpu_total_us": 4210.0/' "$tmp/torch.json" >"$tmp/torch-bad.json"
+python3 "$tcmp" "$tmp/ours.json" "$tmp/torch-bad.json" >"$tmp/tbad"; check "trace comparer: call count differs" 1 $?
+expect_line "trace comparer: names the operator" "$tmp/tbad" '^BAD aten::conv2d +calls 60/61'
+sed 's/"cuda_total_us": 9080.5/"cuda_total_us": 8000.0/' "$tmp/torch.json" >"$tmp/torch-slow.json"
+python3 "$tcmp" "$tmp/ours.json" "$tmp/torch-slow.json" >"$tmp/tslow"; check "trace comparer: CUDA time off by 14 %" 1 $?
+sed 's/aten::addmm/aten::mm/' "$tmp/torch.json" >"$tmp/torch-missing.json"
+python3 "$tcmp" "$tmp/ours.json" "$tmp/torch-missing.json" >"$tmp/tmissing"; check "trace comparer: operator missing" 1 $?
+expect_line "trace comparer: says which is missing" "$tmp/tmissing" '^MISSING aten::mm'
+python3 "$tcmp" "$tmp/ours.json" "$tmp/broken.json" >"$tmp/tbroken"; check "trace comparer: unreadable input" 2 $?
+
 [ "$fails" -eq 0 ] && echo "gpu_smoke_test: all passed"
 [ "$fails" -eq 0 ]
