@@ -32,9 +32,9 @@ std::string pct(uint64_t part, uint64_t whole) {
 }
 
 // Reads the pickle's values into the model. Values may be shared (the memo), so a crafted file could make a
-// list refer to the same big list many times; `budget` caps the segments, blocks and trace entries visited at
-// 2 per input byte + 1M (each of those is a dict of several keys in a real snapshot: 20+ bytes; only frames
-// are shared there, and frames are not walked here).
+// list refer to the same big list many times; `budget` caps the segments, blocks and trace entries visited,
+// plus the keys of their dicts (lookups are linear), at 4 per input byte + 1M. In a real snapshot each block or
+// trace entry is a dict of 5-7 keys taking 30+ bytes, and only frames are shared, which are not walked here.
 class Builder {
  public:
   Builder(MemorySnapshot& s, uint64_t budget) : s_(s), budget_(budget) {}
@@ -145,6 +145,7 @@ class Builder {
         wrong("segments[]", d);
         continue;
       }
+      if (!spend(d.size())) return;  // key lookups are linear in the dict's size
       MemSegment seg;
       seg.device = num(d, "device", "segments[]");
       seg.address = unum(d, "address", "segments[]");
@@ -174,6 +175,7 @@ class Builder {
             wrong("segments[].blocks[]", bd);
             continue;
           }
+          if (!spend(bd.size())) return;
           MemBlock blk;
           blk.address = unum(bd, "address", "blocks[]");
           blk.size = unum(bd, "size", "blocks[]");
@@ -242,6 +244,7 @@ class Builder {
           wrong("device_traces[][]", e);
           continue;
         }
+        if (!spend(e.size())) return;
         MemTraceEntry te;
         pickle::Value a = e.get("action");
         if (!a.is_string()) {
@@ -357,7 +360,7 @@ Result<MemorySnapshot> read_memory_snapshot_bytes(std::string bytes, const std::
   auto doc = pickle::parse(*raw);
   if (!doc) return input_error(what + ": " + doc.error().message);
   s.doc = std::make_shared<const pickle::Document>(std::move(*doc));
-  Builder b(s, 2 * s.pickle_bytes + 1000000);
+  Builder b(s, 4 * s.pickle_bytes + 1000000);
   auto ok = b.run(s.doc->root());
   if (!ok) return input_error(what + ": " + ok.error().message);
   return s;
@@ -746,7 +749,8 @@ Report memory_snapshot_report(const MemorySnapshot& s, size_t top) {
     Json oj = Json::array();
     if (!d.ooms.empty()) {
       Section os{fmt::format("Out-of-memory events (GPU {})", d.device), {}};
-      for (const SnapshotOom& o : d.ooms) {
+      for (size_t k = 0; k < d.ooms.size() && k < top; ++k) {
+        const SnapshotOom& o = d.ooms[k];
         os.rows.push_back(
             {fmt::format("entry {}", o.index),
              fmt::format("asked {}{}; device free {}; allocated {} · {}", mib(o.size), when(o.time_us),
@@ -759,6 +763,9 @@ Report memory_snapshot_report(const MemorySnapshot& s, size_t top) {
                       {"allocated", o.allocated},
                       {"reserved", o.reserved},
                       {"frames", frames_json(o.frames, 3)}});
+      }
+      if (d.ooms.size() > top) {
+        os.rows.push_back({"(more)", fmt::format("{} more OOM events; --top N shows more", d.ooms.size() - top)});
       }
       r.sections.push_back(std::move(os));
     }

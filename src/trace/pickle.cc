@@ -91,20 +91,23 @@ Value Value::at(size_t i) const {
   return i < s.size() ? Value(doc_, s[i]) : Value();
 }
 
+// Entries are kept as SETITEM(S) added them; a key set twice keeps both, and the last one wins, as in Python.
 Value Value::get(std::string_view key) const {
   if (!is_dict()) return {};
-  for (const auto& [k, v] : doc_->dicts_[doc_->nodes_[id_].ref]) {
-    const auto& kn = doc_->nodes_[k];
-    if (kn.kind == Kind::kString && doc_->strings_[kn.ref] == key) return Value(doc_, v);
+  const auto& d = doc_->dicts_[doc_->nodes_[id_].ref];
+  for (auto it = d.rbegin(); it != d.rend(); ++it) {
+    const auto& kn = doc_->nodes_[it->first];
+    if (kn.kind == Kind::kString && doc_->strings_[kn.ref] == key) return Value(doc_, it->second);
   }
   return {};
 }
 
 Value Value::get(int64_t key) const {
   if (!is_dict()) return {};
-  for (const auto& [k, v] : doc_->dicts_[doc_->nodes_[id_].ref]) {
-    const auto& kn = doc_->nodes_[k];
-    if (kn.kind == Kind::kInt && kn.i == key) return Value(doc_, v);
+  const auto& d = doc_->dicts_[doc_->nodes_[id_].ref];
+  for (auto it = d.rbegin(); it != d.rend(); ++it) {
+    const auto& kn = doc_->nodes_[it->first];
+    if (kn.kind == Kind::kInt && kn.i == key) return Value(doc_, it->second);
   }
   return {};
 }

@@ -61,9 +61,9 @@ class Value {
   double as_double() const;      // int, big int, float or bool
   std::string_view str() const;  // str or bytes; "" for anything else
 
-  size_t size() const;                    // items of a list/tuple/set, entries of a dict
+  size_t size() const;                    // items of a list/tuple/set, entries of a dict (each SETITEM)
   Value at(size_t i) const;               // item i of a list/tuple/set
-  Value get(std::string_view key) const;  // dict entry whose key is that str (first match; linear)
+  Value get(std::string_view key) const;  // dict entry whose key is that str (last match, as Python; linear)
   Value get(int64_t key) const;           // dict entry whose key is that int
   Value key_at(size_t i) const;           // dict entry i, in pickle order
   Value value_at(size_t i) const;

@@ -256,6 +256,39 @@ TEST(MemorySnapshot, SharedReferenceBombIsRefused) {
   EXPECT_NE(r.error().message.find("shared values"), std::string::npos) << r.error().message;
 }
 
+TEST(MemorySnapshot, WideSharedDictIsRefused) {
+  // {"segments": [{"blocks": [D] * 5000}]} with D a dict of 5000 entries: lookups would cost 5000 each.
+  std::string p =
+      "\x80\x02}X\x08\x00\x00\x00"
+      "segments]}X\x06\x00\x00\x00"
+      "blocks]q\x01(}q\x02(X\x01\x00\x00\x00"
+      "xq\x03K\x01"s;
+  for (int i = 1; i < 5000; ++i) p += "h\x03K\x01"s;
+  p += "u"s;  // D filled
+  for (int i = 1; i < 5000; ++i) p += "h\x02"s;
+  p += "esas.";  // blocks list, S["blocks"], segments.append(S), root["segments"]
+  auto doc = pickle::parse(p);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  ASSERT_EQ(doc->root().get("segments").at(0).get("blocks").size(), 5000u);
+  auto r = read_memory_snapshot_bytes(p, "wide.pickle");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("shared values"), std::string::npos) << r.error().message;
+}
+
+TEST(MemorySnapshot, OomRowsAreCappedAtTop) {
+  MemorySnapshot s = load("oom.pickle");
+  MemTraceEntry oom = s.traces[1].back();
+  for (int i = 0; i < 20; ++i) s.traces[1].push_back(oom);
+  Report r = memory_snapshot_report(s, 5);
+  for (const Section& sec : r.sections) {
+    if (sec.title != "Out-of-memory events (GPU 1)") continue;
+    ASSERT_EQ(sec.rows.size(), 6u);
+    EXPECT_EQ(sec.rows.back().value, "16 more OOM events; --top N shows more");
+  }
+  EXPECT_EQ(r.data->at("devices")[1]["ooms"].size(), 5u);
+  EXPECT_NE(r.findings[0].title.find("21 OOM event(s)"), std::string::npos) << r.findings[0].title;
+}
+
 TEST(MemorySnapshot, ReportRendersEveryFormat) {
   MemorySnapshot s = load("oom.pickle");
   Report r = memory_snapshot_report(s, 5);

@@ -117,6 +117,8 @@ TEST(Pickle, ProtocolZeroTextOpcodes) {
   EXPECT_EQ(dict.root().get("b").kind(), Kind::kTuple);
   EXPECT_EQ(dict.root().get("b").at(1).as_int(), 2);
   EXPECT_EQ(ok("(I3\nI4\nd.").root().get(int64_t{3}).as_int(), 4);
+  // A key set twice: the last value wins, as in Python.
+  EXPECT_EQ(ok("(Va\nI1\nVa\nI2\nd.").root().get("a").as_int(), 2);
 }
 
 TEST(Pickle, StringBytesSetsAndMemo) {
