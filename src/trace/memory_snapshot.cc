@@ -359,6 +359,7 @@ Result<MemorySnapshot> read_memory_snapshot_bytes(std::string bytes, const std::
   s.pickle_bytes = raw->size();
   auto doc = pickle::parse(*raw);
   if (!doc) return input_error(what + ": " + doc.error().message);
+  std::string().swap(*raw);  // the values are copied out: the bytes are no longer needed
   s.doc = std::make_shared<const pickle::Document>(std::move(*doc));
   Builder b(s, 4 * s.pickle_bytes + 1000000);
   auto ok = b.run(s.doc->root());
