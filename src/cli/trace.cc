@@ -12,6 +12,7 @@
 #include "cli/deliver.h"
 #include "cli/exit_codes.h"
 #include "cli/output.h"
+#include "trace/memory_snapshot.h"
 #include "trace/reader.h"
 #include "trace/trace_diff.h"
 #include "trace/trace_report.h"
@@ -47,9 +48,24 @@ int run_diff(const GlobalOptions& g, const TraceFlags& f, std::chrono::steady_cl
   return deliver("trace", rep, g, t0);
 }
 
+// `trace memory SNAPSHOT`: a torch.cuda.memory._dump_snapshot pickle (trace/memory_snapshot.h).
+int run_memory(const GlobalOptions& g, const TraceFlags& f, std::chrono::steady_clock::time_point t0) {
+  if (!f.second.empty()) {
+    return fail("trace", usage_error("trace memory takes one snapshot; unexpected second file " + f.second));
+  }
+  if (!f.sections.empty() || (f.sort_opt != nullptr && f.sort_opt->count() > 0)) {
+    return fail("trace", usage_error("--section and --sort apply to trace analyze, not trace memory"));
+  }
+  auto snap = trace::read_memory_snapshot_file(f.file);
+  if (!snap) return fail("trace", snap.error());
+  Report rep = trace::memory_snapshot_report(*snap, f.top);
+  return deliver("trace", rep, g, t0);
+}
+
 int run_trace(const GlobalOptions& g, const TraceFlags& f) {
   auto t0 = std::chrono::steady_clock::now();
   if (f.action == "diff") return run_diff(g, f, t0);
+  if (f.action == "memory") return run_memory(g, f, t0);
   if (!f.second.empty()) {
     return fail("trace", usage_error("trace analyze takes one trace; unexpected second file " + f.second));
   }
@@ -71,17 +87,21 @@ Command trace_command() {
   c.name = "trace";
   c.summary =
       "Analyse a PyTorch profiler trace: GPU timeline, steps, idle causes, launches, syncs, copies, operators, "
-      "kernels (trace analyze FILE); compare two (trace diff BASE NEW)";
+      "kernels (trace analyze FILE); compare two (trace diff BASE NEW); a CUDA memory snapshot (trace memory "
+      "SNAPSHOT.pickle)";
   c.add_flags = [flags](CLI::App& app) {
-    app.add_option("action", flags->action, "What to do: analyze FILE, or diff BASE NEW")
+    app.add_option("action", flags->action,
+                   "What to do: analyze FILE, diff BASE NEW, or memory SNAPSHOT (torch.cuda.memory._dump_snapshot "
+                   "pickle, plain or gzip)")
         ->required()
-        ->check(CLI::IsMember({"analyze", "diff"}));
+        ->check(CLI::IsMember({"analyze", "diff", "memory"}));
     app.add_option("file", flags->file, "The trace (diff: the base): Kineto/PyTorch profiler JSON, plain or gzip")
         ->required()
         ->type_name("FILE");
     app.add_option("new", flags->second, "diff: the trace after the change")->type_name("NEW");
     app.add_option("--top", flags->top,
-                   "Rows in each table: kernels, operators, sync callers, steps; diff: changes (default 10)")
+                   "Rows in each table: kernels, operators, sync callers, steps; diff: changes; memory: largest "
+                   "allocations (default 10)")
         ->type_name("N")
         ->check(CLI::Range(1, 100000));
     app.add_option("--section", flags->sections,

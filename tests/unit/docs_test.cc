@@ -10,6 +10,7 @@
 #include "rules/rule.h"
 #include "test_support.h"
 #include "trace/analyses/analyses.h"
+#include "trace/memory_snapshot.h"
 
 namespace infertune {
 namespace {
@@ -27,7 +28,8 @@ TEST(Docs, FindingsCatalogueListsExactlyTheRuleIds) {
   }
   std::set<std::string> in_code;
   for (const auto& r : all_rules()) in_code.insert(r.id);
-  for (const auto& r : trace::trace_rule_ids()) in_code.insert(r.id);  // `infertune trace` findings
+  for (const auto& r : trace::trace_rule_ids()) in_code.insert(r.id);   // `infertune trace` findings
+  for (const auto& r : trace::memory_rule_ids()) in_code.insert(r.id);  // `infertune trace memory` findings
   for (const auto& id : in_code) EXPECT_TRUE(documented.count(id)) << id << " is not in docs/findings.md";
   for (const auto& id : documented) EXPECT_TRUE(in_code.count(id)) << id << " is documented but no rule has it";
 }
@@ -43,6 +45,10 @@ TEST(Docs, RuleIdsAreUniqueAndWellFormed) {
     EXPECT_TRUE(seen.insert(r.id).second) << "duplicate id " << r.id;
     EXPECT_TRUE(std::regex_match(std::string(r.id), id_re)) << r.id;
     EXPECT_EQ(std::string(r.id).rfind("TRACE-", 0), 0u) << r.id << ": trace finding ids start with TRACE-";
+  }
+  for (const auto& r : trace::memory_rule_ids()) {
+    EXPECT_TRUE(seen.insert(r.id).second) << "duplicate id " << r.id;
+    EXPECT_EQ(std::string(r.id).rfind("TRACE-MEM-", 0), 0u) << r.id << ": memory snapshot ids start with TRACE-MEM-";
   }
 }
 
