@@ -370,6 +370,10 @@ TEST(TraceFp32, RealTraces) {
     ASSERT_TRUE(t.ok());
     EXPECT_EQ(find(trace_file_findings(*t), "TRACE-FP32-MATMUL"), nullptr) << f;
   }
+  // The legacy V100 sample runs volta_sgemm (FP32) for 11 µs of an 11.9 ms GPU window: far below 2 %, silent.
+  auto legacy = read_trace_file(test::data_path("traces/legacy_gpu_metrics_input.json"));
+  ASSERT_TRUE(legacy.ok());
+  EXPECT_EQ(find(trace_file_findings(*legacy), "TRACE-FP32-MATMUL"), nullptr);
   // The FP32 ResNet-50 training sample on a V100 (no TF32 there: the advice is fp16 autocast).
   fs::path resnet =
       shared_traces() / "kineto_tb_plugin/samples/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz";
