@@ -29,7 +29,27 @@ struct TraceFlags {
   std::vector<std::string> sections;
   std::string sort = "cuda_time_total";
   const CLI::Option* sort_opt = nullptr;  // to tell a given --sort from the default
+  std::string group_by = "name";
+  int stack_depth = 5;
+  const CLI::Option* group_opt = nullptr;
+  const CLI::Option* depth_opt = nullptr;
 };
+
+// --group-by / --stack-depth: only with the operator table, and --stack-depth only with --group-by stack.
+std::string group_flags_error(const TraceFlags& f) {
+  bool group_given = f.group_opt != nullptr && f.group_opt->count() > 0;
+  bool depth_given = f.depth_opt != nullptr && f.depth_opt->count() > 0;
+  if (f.action == "diff" && (group_given || depth_given)) {
+    return "--group-by and --stack-depth apply to trace analyze, not trace diff";
+  }
+  if (depth_given && f.group_by != "stack") return "--stack-depth N needs --group-by stack";
+  if (group_given && f.group_by != "name" && !f.sections.empty()) {
+    bool ops = false;
+    for (const std::string& s : f.sections) ops = ops || s == "ops";
+    if (!ops) return "--group-by " + f.group_by + " groups the operator table: add ops to --section";
+  }
+  return "";
+}
 
 int run_diff(const GlobalOptions& g, const TraceFlags& f, std::chrono::steady_clock::time_point t0) {
   if (f.second.empty()) {
@@ -64,6 +84,7 @@ int run_memory(const GlobalOptions& g, const TraceFlags& f, std::chrono::steady_
 
 int run_trace(const GlobalOptions& g, const TraceFlags& f) {
   auto t0 = std::chrono::steady_clock::now();
+  if (std::string e = group_flags_error(f); !e.empty()) return fail("trace", usage_error(e));
   if (f.action == "diff") return run_diff(g, f, t0);
   if (f.action == "memory") return run_memory(g, f, t0);
   if (!f.second.empty()) {
@@ -75,6 +96,8 @@ int run_trace(const GlobalOptions& g, const TraceFlags& f) {
   opts.top = f.top;
   opts.sections.insert(f.sections.begin(), f.sections.end());
   opts.sort = f.sort;
+  opts.group_by = f.group_by;
+  opts.stack_depth = f.stack_depth;
   Report rep = trace::trace_report(*trace, opts);
   return deliver("trace", rep, g, t0);
 }
@@ -118,6 +141,19 @@ Command trace_command() {
             ->type_name("KEY")
             ->check(CLI::IsMember(
                 {"cuda_time_total", "cpu_time_total", "self_cuda_time_total", "self_cpu_time_total", "count"}));
+  };
+  c.add_flags = [flags, add = c.add_flags](CLI::App& app) {
+    add(app);
+    flags->group_opt =
+        app.add_option("--group-by", flags->group_by,
+                       "Rows of the operator table, as key_averages(group_by_input_shape / group_by_stack_n): name "
+                       "(default), input-shapes (needs record_shapes=True), stack (needs with_stack=True)")
+            ->type_name("KEY")
+            ->check(CLI::IsMember({"name", "input-shapes", "stack"}));
+    flags->depth_opt = app.add_option("--stack-depth", flags->stack_depth,
+                                      "--group-by stack: innermost Python frames in the key (default 5)")
+                           ->type_name("N")
+                           ->check(CLI::Range(1, 100));
   };
   c.run = [flags](const GlobalOptions& g) { return run_trace(g, *flags); };
   return c;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -12,6 +13,123 @@
 #include "trace/model.h"
 
 namespace infertune::trace {
+
+namespace {
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+// "128x64", "2x2x1": integers joined by x.
+bool is_dims(std::string_view s) {
+  if (s.empty() || !(s[0] >= '0' && s[0] <= '9')) return false;
+  bool x = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == 'x') {
+      if (i + 1 >= s.size() || !(s[i + 1] >= '0' && s[i + 1] <= '9')) return false;
+      x = true;
+    } else if (!(s[i] >= '0' && s[i] <= '9')) {
+      return false;
+    }
+  }
+  return x;
+}
+bool is_hex_hash(std::string_view s) {
+  if (s.size() < 12) return false;
+  bool digit = false, letter = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      digit = true;
+    } else if (c >= 'a' && c <= 'f') {
+      letter = true;
+    } else {
+      return false;
+    }
+  }
+  return digit && letter;
+}
+
+// One alphanumeric token of a kernel name, normalised. `in_template`: inside <…>.
+std::string norm_token(std::string_view tok, bool in_template) {
+  if (is_dims(tok)) return "*";
+  if (tok.size() > 2 && tok[0] == '0' && tok[1] == 'x') return "0x*";
+  if (is_hex_hash(tok)) return "*";
+  if (in_template) {
+    // 128, 4096ul, 0u, 2048l: an integer template argument
+    size_t d = 0;
+    while (d < tok.size() && tok[d] >= '0' && tok[d] <= '9') ++d;
+    std::string_view rest = tok.substr(d);
+    if (d > 0 && (rest.empty() || rest == "u" || rest == "l" || rest == "ul" || rest == "ll" || rest == "ull")) {
+      return "*";
+    }
+  }
+  // A letter prefix followed by a number or dims: tilesize128x128x64, warpgroupsize1x1x1, MT64x16x16, stage4,
+  // align4, alignc4, sliced1x4.
+  size_t p = 0;
+  while (p < tok.size() && std::isalpha(static_cast<unsigned char>(tok[p])) != 0) ++p;
+  if (p > 0 && p < tok.size()) {
+    std::string_view prefix = tok.substr(0, p), rest = tok.substr(p);
+    if (is_dims(rest)) return std::string(prefix) + "*";
+    if (all_digits(rest) && (prefix == "stage" || prefix == "align" || prefix == "alignc")) {
+      return std::string(prefix) + "*";
+    }
+  }
+  return std::string(tok);
+}
+
+}  // namespace
+
+std::string normalize_kernel_name(const std::string& name) {
+  std::string s = name;
+  if (s.rfind("_Z", 0) == 0) return s;  // mangled: kept as is
+  if (s.rfind("void ", 0) == 0) s.erase(0, 5);
+  // Drop the parameter list: the first '(' outside <…> that is not "(anonymous namespace)".
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '<') ++depth;
+    if (c == '>' && depth > 0) --depth;
+    if (c == '(' && depth == 0) {
+      if (s.compare(i, 21, "(anonymous namespace)") == 0) {
+        i += 20;
+        continue;
+      }
+      if (i > 0) s.resize(i);
+      break;
+    }
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  // Triton (Inductor) kernels: the trailing index numbers kernels within one compiled graph.
+  if (s.rfind("triton_", 0) == 0 && s.rfind("triton__", 0) != 0) {
+    size_t u = s.rfind('_');
+    if (u != std::string::npos && u > 7 && all_digits(std::string_view(s).substr(u + 1))) s.resize(u);
+  }
+  for (size_t at = s.find("at::detail::Array<"); at != std::string::npos; at = s.find("at::detail::Array<", at)) {
+    s.replace(at, 18, "std::array<");
+  }
+  std::string out;
+  out.reserve(s.size());
+  depth = 0;
+  for (size_t i = 0; i < s.size();) {
+    if (is_alnum(s[i])) {
+      size_t j = i;
+      while (j < s.size() && is_alnum(s[j])) ++j;
+      // A whole template argument: "<128," ", 4>" (not a part of a name such as cutlass_80_tensorop).
+      size_t before = i, after = j;
+      while (before > 0 && s[before - 1] == ' ') --before;
+      while (after < s.size() && s[after] == ' ') ++after;
+      bool whole_argument = depth > 0 && before > 0 && (s[before - 1] == '<' || s[before - 1] == ',') &&
+                            after < s.size() && (s[after] == ',' || s[after] == '>');
+      out += norm_token(std::string_view(s).substr(i, j - i), whole_argument);
+      i = j;
+      continue;
+    }
+    if (s[i] == '<') ++depth;
+    if (s[i] == '>' && depth > 0) --depth;
+    out += s[i++];
+  }
+  return out;
+}
 
 double DiffRow::rel() const {
   if (base == 0) return 0;
@@ -24,6 +142,8 @@ namespace {
 struct Side {
   std::vector<DiffRow> overall;  // `base` holds the value
   std::map<std::string, int64_t> kernels, classes, ops_cuda, ops_cpu, ops_cpu_self;
+  std::map<std::string, int64_t> class_counts;  // kernels (and copies, memsets) per class
+  size_t kernel_names = 0;                      // exact kernel names before normalisation
   std::string path;
   uint64_t events = 0;
 };
@@ -54,10 +174,14 @@ Side summarise(const Trace& t) {
   int64_t kernel_ns = 0;
   for (const ClassRow& c : ks.classes) {
     s.classes[kernel_class_name(c.cls)] += c.stats.total_ns;
+    s.class_counts[kernel_class_name(c.cls)] += static_cast<int64_t>(c.stats.count);
     if (c.cls != KernelClass::kMemcpy && c.cls != KernelClass::kMemset) kernel_ns += c.stats.total_ns;
   }
   for (const KernelRow& k : ks.kernels) {
-    if (k.cls != KernelClass::kMemcpy && k.cls != KernelClass::kMemset) s.kernels[k.name] += k.stats.total_ns;
+    if (k.cls != KernelClass::kMemcpy && k.cls != KernelClass::kMemset) {
+      s.kernels[normalize_kernel_name(k.name)] += k.stats.total_ns;
+      ++s.kernel_names;
+    }
   }
   for (const OpRow& o : ot.ops) {
     s.ops_cuda[o.name] += o.cuda_total_ns;
@@ -86,6 +210,9 @@ Side summarise(const Trace& t) {
   add("Computation", "ns", sum.computation_ns);
   add("Exposed memcpy", "ns", sum.exposed_memcpy_ns);
   add("Exposed communication", "ns", sum.exposed_comm_ns);
+  for (size_t p = 0; p < kTbParts; ++p) {
+    add(std::string("Step breakdown (mean): ") + tb_part_name(static_cast<TbPart>(p)), "ns", st.tb_mean_ns[p]);
+  }
   add("Kernels", "count", static_cast<int64_t>(m.kernels));
   add("Kernel GPU time (sum)", "ns", kernel_ns);
   add("Launch calls", "count", static_cast<int64_t>(ls.launch_calls));
@@ -183,6 +310,12 @@ TraceDiff diff_traces(const Trace& base, const Trace& now) {
   for (size_t i = 0; i < d.overall.size(); ++i) d.overall[i].now = n.overall[i].base;
   d.kernels = match(b.kernels, n.kernels, "");
   d.classes = match(b.classes, n.classes, "");
+  d.class_counts = match(b.class_counts, n.class_counts, "");
+  for (DiffRow& r : d.class_counts) r.unit = "count";
+  d.kernel_names_base = b.kernel_names;
+  d.kernel_names_new = n.kernel_names;
+  d.kernel_keys_base = b.kernels.size();
+  d.kernel_keys_new = n.kernels.size();
   d.ops_cuda = match(b.ops_cuda, n.ops_cuda, "");
   d.ops_cpu = match(b.ops_cpu, n.ops_cpu, "");
   // Ranked changes: time that does not count the same nanoseconds twice within its kind — kernels by name (GPU),
@@ -220,11 +353,15 @@ Report trace_diff_report(const Trace& base, const Trace& now, const TraceDiffOpt
   r.sections.push_back(table("What got faster", d.faster, o.top, "nothing got faster"));
   r.sections.push_back(table("Kernels by GPU time (largest change first)", d.kernels, o.top, "no kernels"));
   r.sections.push_back(table("Kernel classes by GPU time", d.classes, o.top, "no GPU activity"));
+  r.sections.push_back(table("Kernel classes by count", d.class_counts, o.top, "no GPU activity"));
   r.sections.push_back(table("Operators by CUDA total (largest change first)", d.ops_cuda, o.top, "no operators"));
   r.sections.push_back(table("Operators by CPU total (largest change first)", d.ops_cpu, o.top, "no operators"));
   r.notes.push_back(
-      "kernels and operators are matched by name; GPU times are summed over devices; a relative change is "
-      "against the base");
+      "kernels are matched by their normalised name (Triton index, tile/shape and integer template parameters, "
+      "hashes and the parameter list left out; docs/trace.md), operators by name; GPU times are summed over "
+      "devices; a relative change is against the base");
+  r.notes.push_back(fmt::format("kernel names: base {} → {} after normalisation, new {} → {}", d.kernel_names_base,
+                                d.kernel_keys_base, d.kernel_names_new, d.kernel_keys_new));
   Json j;
   j["base"] = {{"file", base.path}, {"events_kept", base.stats.events_kept}};
   j["new"] = {{"file", now.path}, {"events_kept", now.stats.events_kept}};
@@ -233,6 +370,11 @@ Report trace_diff_report(const Trace& base, const Trace& now, const TraceDiffOpt
   j["faster"] = rows_json(d.faster, o.top);
   j["kernels"] = rows_json(d.kernels, o.top);
   j["kernel_classes"] = rows_json(d.classes, d.classes.size());
+  j["kernel_class_counts"] = rows_json(d.class_counts, d.class_counts.size());
+  j["kernel_names"] = {{"base", d.kernel_names_base},
+                       {"base_normalised", d.kernel_keys_base},
+                       {"new", d.kernel_names_new},
+                       {"new_normalised", d.kernel_keys_new}};
   j["ops_cuda_total"] = rows_json(d.ops_cuda, o.top);
   j["ops_cpu_total"] = rows_json(d.ops_cpu, o.top);
   r.data = j;

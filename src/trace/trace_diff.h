@@ -24,16 +24,28 @@ struct DiffRow {
 };
 
 struct TraceDiff {
-  std::vector<DiffRow> overall;   // wall span, steps, GPU timeline, idle by cause, launches, copies (fixed order)
-  std::vector<DiffRow> kernels;   // GPU time by kernel name (all devices; no memcpy/memset), by |delta|
-  std::vector<DiffRow> classes;   // GPU time by kernel class, by |delta|
-  std::vector<DiffRow> ops_cuda;  // CUDA total by operator name, by |delta|
-  std::vector<DiffRow> ops_cpu;   // CPU total by operator name, by |delta|
+  std::vector<DiffRow> overall;       // wall span, steps, GPU timeline, idle by cause, launches, copies (fixed order)
+  std::vector<DiffRow> kernels;       // GPU time by normalised kernel name (all devices; no memcpy/memset), by |delta|
+  std::vector<DiffRow> classes;       // GPU time by kernel class, by |delta|
+  std::vector<DiffRow> class_counts;  // activities per kernel class, by |delta|
+  size_t kernel_names_base = 0, kernel_names_new = 0;  // exact kernel names
+  size_t kernel_keys_base = 0, kernel_keys_new = 0;    // after normalize_kernel_name
+  std::vector<DiffRow> ops_cuda;                       // CUDA total by operator name, by |delta|
+  std::vector<DiffRow> ops_cpu;                        // CPU total by operator name, by |delta|
   std::vector<DiffRow> slower;  // time rows (kernels, operators' self time, idle causes, step) that grew, largest first
   std::vector<DiffRow> faster;  // those that shrank, largest first
 };
 
 TraceDiff diff_traces(const Trace& base, const Trace& now);
+
+// The name a kernel is matched by across runs (the same kernel family gets the same key; rules in
+// docs/trace.md): the parameter list after the template is dropped, and "void "; a Triton (Inductor) kernel's
+// trailing graph-local index goes (triton_poi_fused_add_3 -> triton_poi_fused_add); tile and shape parameters
+// become * (tilesize128x128x64 -> tilesize*, _256x128_32x3_ -> _*_*_, stage4 -> stage*, align4 -> align*,
+// MT64x16x16 -> MT*); integer template arguments become * (<float, 128, 6> -> <float, *, *>); hex hashes and
+// addresses (0x7f3a…, runs of 12+ hex digits) become *; at::detail::Array< is spelled std::array< (renamed in
+// PyTorch 2.x). Mangled names (_Z…) and everything else are kept.
+std::string normalize_kernel_name(const std::string& name);
 
 struct TraceDiffOptions {
   size_t top = 10;  // rows of each table and of the ranked lists

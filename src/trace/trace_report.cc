@@ -7,8 +7,10 @@
 
 #include "base/units.h"
 #include "trace/analyses/analyses.h"
+#include "trace/analyses/op_groups.h"
 #include "trace/format.h"
 #include "trace/model.h"
+#include "trace/op_group_report.h"
 
 namespace infertune::trace {
 
@@ -584,8 +586,13 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   std::function<bool(const char*)> sel = [&](const char* name) {
     return o.sections.empty() || o.sections.count(name) > 0;
   };
+  OpGroupBy group_by = OpGroupBy::kName;
+  parse_op_group_by(o.group_by, group_by);
+  OpGroupKeysResult group_keys;
+  if (group_by != OpGroupBy::kName && sel("ops")) group_keys = op_group_keys(m, group_by, o.stack_depth);
+  const bool grouped = group_by != OpGroupBy::kName && group_keys.why_not.empty();
   OpTable ot;
-  if (sel("ops") || sel("modules")) ot = op_table(m, sort);
+  if (sel("ops") || sel("modules")) ot = op_table(m, sort, grouped ? &group_keys.keys : nullptr);
   Report r;
   r.command = "trace analyze";
   r.subject = "trace " + t.path;
@@ -597,7 +604,10 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   if (sel("launch")) r.sections.push_back(launch_section(ls));
   if (sel("syncs")) r.sections.push_back(syncs_section(sy, o.top));
   if (sel("copies")) r.sections.push_back(copies_section(cs, o.top));
-  if (sel("ops")) r.sections.push_back(ops_section(ot, o.top, o.sort));
+  if (sel("ops")) {
+    r.sections.push_back(group_by == OpGroupBy::kName ? ops_section(ot, o.top, o.sort)
+                                                      : grouped_ops_section(ot, group_keys, group_by, o.top, o.sort));
+  }
   if (sel("modules")) r.sections.push_back(modules_section(ot, o.top));
   if (sel("kernels")) {
     r.sections.push_back(top_kernels_section(ks, o.top));
@@ -619,6 +629,10 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
       "memsets count as computation");
   r.data = data_json(t, m, tl, ks, o.top);
   add_host_json(*r.data, sel, st, ls, sy, cs, ot, o.top);
+  if (group_by != OpGroupBy::kName && sel("ops")) {
+    (*r.data)["ops"] = grouped_ops_json(ot, group_keys, group_by, o.stack_depth, o.top);
+    if (!group_keys.why_not.empty()) r.notes.push_back(group_keys.why_not);
+  }
   return r;
 }
 

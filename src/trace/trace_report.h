@@ -19,6 +19,8 @@ struct TraceReportOptions {
   size_t top = 10;                       // rows of the tables (kernels, operators, callers, steps)
   std::set<std::string> sections;        // empty = all
   std::string sort = "cuda_time_total";  // operator table order (see parse_op_sort)
+  std::string group_by = "name";         // operator table rows: name, input-shapes, stack (op_groups.h)
+  int stack_depth = 5;                   // --group-by stack: Python frames in the key
 };
 
 Report trace_report(const Trace& t, const TraceReportOptions& o);

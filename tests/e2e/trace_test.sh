@@ -122,5 +122,25 @@ assert all(i.startswith("TRACE-") for i in ids), ids
 PY
 "$BIN" doctor --root "$DATA/roots/healthy" --trace "$TMP/missing.json" >/dev/null 2>"$TMP/err"; check "doctor --trace missing" 2 $?
 one_line_error "doctor --trace missing" "$TMP/err" "missing.json"
+# Operator table grouped by Python stack (key_averages(group_by_stack_n=2)); flag misuse is a usage error.
+"$BIN" trace analyze "$BERT" --no-color --section ops --group-by stack --stack-depth 2 >"$TMP/grp.txt" 2>"$TMP/err"
+check "group-by stack" 0 $?
+grep -qF "Source Location: torch/nn/modules/linear.py(124): forward" "$TMP/grp.txt" ||
+  { echo "FAIL group-by stack: no Source Location"; fails=$((fails + 1)); }
+"$BIN" trace analyze "$BERT" --section ops --group-by stack --format json -o "$TMP/grp.json"; check "group-by json" 0 $?
+python3 - "$TMP/grp.json" <<'PY' || { echo "FAIL group-by json"; fails=$((fails + 1)); }
+import json, sys
+ops = json.load(open(sys.argv[1]))["data"]["ops"]
+assert ops["group_by"] == "stack" and ops["stack_depth"] == 5, ops
+lin = [r for r in ops["top"] if r["name"] == "aten::linear"]
+assert lin and lin[0]["stack"][0] == "torch/nn/modules/linear.py(124): forward", lin
+PY
+"$BIN" trace analyze "$BERT" --stack-depth 3 >/dev/null 2>"$TMP/err"; check "stack-depth alone" 2 $?
+one_line_error "stack-depth alone" "$TMP/err" "group-by stack"
+"$BIN" trace analyze "$BERT" --group-by stack --section kernels >/dev/null 2>"$TMP/err"; check "group-by without ops" 2 $?
+one_line_error "group-by without ops" "$TMP/err" "section"
+"$BIN" trace analyze "$BERT" --group-by shapes >/dev/null 2>"$TMP/err"; check "bad group-by" 2 $?
+"$BIN" trace diff "$BERT" "$BERT" --group-by stack >/dev/null 2>"$TMP/err"; check "diff --group-by" 2 $?
+one_line_error "diff --group-by" "$TMP/err" "trace analyze"
 "$BIN" trace >/dev/null 2>&1; check "no arguments" 2 $?
 exit $((fails > 0))

@@ -218,7 +218,8 @@ enum class OpSort : uint8_t { kCudaTotal, kCpuTotal, kSelfCuda, kSelfCpu, kCalls
 bool parse_op_sort(const std::string& s, OpSort& out);  // cuda_time_total, cpu_time_total, self_cuda_time_total,
                                                         // self_cpu_time_total, count
 struct OpRow {
-  std::string name;  // ProfilerStep#N rows are merged into "ProfilerStep*" as PyTorch does
+  std::string name;   // ProfilerStep#N rows are merged into "ProfilerStep*" as PyTorch does
+  std::string group;  // the group key's text when grouped (op_groups.h): input shapes, or Python frames ('\n')
   uint64_t calls = 0;
   int64_t cpu_total_ns = 0, cpu_self_ns = 0;    // duration; duration − nested host events
   int64_t cuda_total_ns = 0, cuda_self_ns = 0;  // GPU activities launched inside; launched by this op directly
@@ -233,7 +234,13 @@ struct OpTable {
   std::vector<ModuleRow> modules;  // by cuda_self_ns, then cpu_self_ns; empty without nn.Module frames
   std::string why_not;
 };
-OpTable op_table(const Model& m, OpSort sort);
+// Grouping of the rows beyond the name (key_averages(group_by_input_shape / group_by_stack_n)): a key per event,
+// built by op_group_keys (op_groups.h). nullptr = by name only.
+struct OpGroupKeys {
+  std::vector<uint32_t> key_of_event;  // per event: index into text
+  std::vector<std::string> text;       // text[0] is the empty key
+};
+OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group = nullptr);
 
 // ---- Memory timeline (from "[memory]" allocator events, profile_memory=True) ----
 // Every allocator event carries the allocator's totals after it ("Total Allocated", "Total Reserved"); the curve

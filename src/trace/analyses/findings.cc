@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "trace/analyses/advice.h"
 #include "trace/analyses/analyses.h"
 #include "trace/format.h"
 
@@ -46,6 +47,8 @@ const std::vector<TraceRuleInfo>& trace_rule_ids() {
       {kDataLoaderId, "The GPU waits on data loading"},
       {kPageable, "Host-device copies use pageable memory"},
       {kStepOutlier, "Some profiler steps are much slower than the median"},
+      {"TRACE-FP32-MATMUL", "FP32 GEMMs/convolutions on a tensor-core GPU run on the CUDA cores"},
+      {"TRACE-SMALL-BATCH", "Low GPU utilisation with small kernels: a larger batch would fill the GPU"},
   };
   return ids;
 }
@@ -269,6 +272,7 @@ std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& an) {
     out.push_back(std::move(f));
   }
   advice_findings(m, an, src, out);
+  precision_and_batch_findings(m, an, src, out);
   rank_findings(out);
   return out;
 }

@@ -42,30 +42,31 @@ std::string module_class(const std::string& frame) {
 
 }  // namespace
 
-OpTable op_table(const Model& m, OpSort sort) {
+OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
   OpTable r;
   const Trace& t = *m.trace;
   const size_t n = t.events.size();
-  // Row per name; ProfilerStep#N share one row.
-  std::unordered_map<StringId, size_t> row_of;
-  size_t step_row = static_cast<size_t>(-1);
+  // Row per name (and group key when grouping); ProfilerStep#N share one row.
+  std::unordered_map<uint64_t, size_t> row_of;
+  std::unordered_map<uint32_t, size_t> step_row;  // by group key
   auto row = [&](uint32_t i) -> OpRow& {
     const Event& e = t.events[i];
-    auto it = row_of.find(e.name);
+    uint32_t g = group != nullptr ? group->key_of_event[i] : 0;
+    uint64_t id = (static_cast<uint64_t>(e.name) << 32) | g;
+    auto it = row_of.find(id);
     if (it != row_of.end()) return r.ops[it->second];
     const std::string& name = t.name_of(e);
+    std::string key_text = group != nullptr ? group->text[g] : std::string();
     size_t k;
     if (name.rfind("ProfilerStep#", 0) == 0) {
-      if (step_row == static_cast<size_t>(-1)) {
-        step_row = r.ops.size();
-        r.ops.push_back(OpRow{"ProfilerStep*"});
-      }
-      k = step_row;
+      auto [sit, fresh] = step_row.emplace(g, r.ops.size());
+      if (fresh) r.ops.push_back(OpRow{"ProfilerStep*", key_text});
+      k = sit->second;
     } else {
       k = r.ops.size();
-      r.ops.push_back(OpRow{name});
+      r.ops.push_back(OpRow{name, key_text});
     }
-    row_of.emplace(e.name, k);
+    row_of.emplace(id, k);
     return r.ops[k];
   };
   bool any_module = false;
@@ -171,7 +172,8 @@ OpTable op_table(const Model& m, OpSort sort) {
   std::stable_sort(r.ops.begin(), r.ops.end(), [&](const OpRow& a, const OpRow& b) {
     if (key(a) != key(b)) return key(a) > key(b);
     if (a.cpu_total_ns != b.cpu_total_ns) return a.cpu_total_ns > b.cpu_total_ns;
-    return a.name < b.name;
+    if (a.name != b.name) return a.name < b.name;
+    return a.group < b.group;
   });
   std::stable_sort(r.modules.begin(), r.modules.end(), [](const ModuleRow& a, const ModuleRow& b) {
     if (a.cuda_self_ns != b.cuda_self_ns) return a.cuda_self_ns > b.cuda_self_ns;
