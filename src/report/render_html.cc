@@ -244,7 +244,8 @@ std::string series_chart_svg(const Chart& c, std::string& legend) {
       if (p.y > peak->y) peak = &p;
     }
     std::string tip = fmt::format("{}: peak {} at {}; {} points drawn", d.name, chart::format_value(peak->y, c.unit),
-                                  chart::format_value(static_cast<double>(peak->x - origin), "ns"), d.points.size());
+                                  chart::format_value(static_cast<double>(peak->x) - static_cast<double>(origin), "ns"),
+                                  d.points.size());
     std::string y_now = coord(ypos(d.points[0].y));
     std::string path = "M" + coord(xpos(d.points[0].x)) + " " + y_now, pending_h;
     for (size_t k = 1; k < d.points.size(); ++k) {

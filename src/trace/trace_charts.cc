@@ -11,7 +11,12 @@
 
 namespace infertune::trace {
 
+namespace {
+constexpr size_t kMaxBars = 40;  // a chart stays readable whatever --top asks for (the tables show the rest)
+}  // namespace
+
 Chart top_kernels_chart(const KernelSummary& ks, size_t top) {
+  top = std::min(top, kMaxBars);
   Chart c;
   c.kind = ChartKind::kBar;
   c.id = "trace-top-kernels";
@@ -43,6 +48,7 @@ Chart kernel_classes_chart(const KernelSummary& ks) {
 }
 
 Chart top_ops_chart(const OpTable& ot, size_t top) {
+  top = std::min(top, kMaxBars);
   Chart c;
   c.kind = ChartKind::kBar;
   c.id = "trace-top-ops";
@@ -142,6 +148,7 @@ std::vector<Chart> memory_charts(const MemoryTimeline& mt, int64_t origin_ns) {
 }
 
 Chart diff_changes_chart(const TraceDiff& d, size_t top) {
+  top = std::min(top, kMaxBars);
   Chart c;
   c.kind = ChartKind::kBar;
   c.id = "trace-diff-changes";

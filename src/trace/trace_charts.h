@@ -13,6 +13,7 @@
 
 namespace infertune::trace {
 
+// Bar charts draw at most 40 bars, whatever `top` says.
 // Kernel names by total GPU time (the first `top`).
 Chart top_kernels_chart(const KernelSummary& ks, size_t top);
 // Kernel classes by total GPU time (all of them).

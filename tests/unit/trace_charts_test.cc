@@ -208,9 +208,11 @@ TEST(TraceCharts, TopOperatorsByCudaTotalWithoutProfilerStep) {
   Chart c = top_ops_chart(ot, 10);
   EXPECT_EQ(c.labels, (std::vector<std::string>{"aten::linear", "aten::mm"}));
   EXPECT_EQ(c.values, (std::vector<double>{600, 300}));
+  for (int i = 0; i < 100; ++i) ot.ops.push_back({"op" + std::to_string(i), 1, 1, 1, 1000 + i, 0});
+  EXPECT_EQ(top_ops_chart(ot, 1000).labels.size(), 40u);  // capped
   Chart one = top_ops_chart(ot, 1);
   EXPECT_EQ(one.labels.size(), 1u);
-  EXPECT_NE(one.caption.find("1 more operators not shown"), std::string::npos);
+  EXPECT_NE(one.caption.find("101 more operators not shown"), std::string::npos);
 }
 
 TEST(TraceCharts, DiffChangesSignedAndByMagnitude) {
