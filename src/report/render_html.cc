@@ -152,7 +152,7 @@ std::string bar_chart_svg(const Chart& c) {
     if (ax.lo < 0) cls += v > 0 ? " up" : " down";  // a chart of changes: growth and shrinkage in two colours
     s += "<g class=\"bar\"><title>" + esc(c.labels[i]) + ": " + esc(value_text) + "</title>";
     s += "<text class=\"bar-label\" x=\"" + coord(kLabelW) + "\" y=\"" + coord(y + kBar - 4) +
-         "\" text-anchor=\"end\">" + esc(chart::shorten(c.labels[i], 44)) + "</text>";
+         "\" text-anchor=\"end\">" + esc(chart::shorten(c.labels[i], 38)) + "</text>";
     s += "<rect class=\"" + cls + "\" x=\"" + coord(std::min(x0, x1)) + "\" y=\"" + coord(y) + "\" width=\"" +
          coord(std::max(std::fabs(x1 - x0), v != 0 ? 1.0 : 0.0)) + "\" height=\"" + coord(kBar) + "\"/>";
     s += "<text class=\"bar-value\" x=\"" + coord(right + 6) + "\" y=\"" + coord(y + kBar - 4) + "\">" +

@@ -234,7 +234,7 @@ TEST(HtmlCharts, BarsWithLabelsTooltipsAndAxis) {
   EXPECT_EQ(count(h, "<rect class=\"bar\""), 3u);
   EXPECT_NE(h.find("<title>short: 2.5 ms</title>"), std::string::npos);
   EXPECT_NE(h.find("<title>" + longname + ": 1.2 ms</title>"), std::string::npos);  // full label in the tooltip
-  EXPECT_NE(h.find(">" + std::string(43, 'k') + "…</text>"), std::string::npos);    // shortened on the axis
+  EXPECT_NE(h.find(">" + std::string(37, 'k') + "…</text>"), std::string::npos);    // shortened on the axis
   EXPECT_NE(h.find(">2.5 ms</text>"), std::string::npos);
   EXPECT_NE(h.find(">0 ns</text>"), std::string::npos);  // axis tick
   EXPECT_NE(h.find("id=\"chart-bars\""), std::string::npos);
