@@ -84,8 +84,9 @@ int run_cli(int argc, char** argv) {
   app.allow_extras();
   app.footer(kFooter);
   const std::string kGlobal = "Global options";
-  app.add_option("--format", g.format, "Output format: text, json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown", "md"}))
+  app.add_option("--format", g.format,
+                 "Output format: text, json, markdown or html (one self-contained file with charts; use -o)")
+      ->check(CLI::IsMember({"text", "json", "markdown", "md", "html"}))
       ->group(kGlobal);
   app.add_option("-o,--output", g.output, "Write the result to FILE (replaced atomically) instead of stdout")
       ->type_name("FILE")
@@ -109,8 +110,9 @@ int run_cli(int argc, char** argv) {
     if (!c.not_available.empty()) summary += " [not available yet]";
     CLI::App* sub = app.add_subcommand(c.name, summary);
     sub->footer(
-        std::string("\nGlobal options (before or after the command): --format text|json|markdown, -o/--output FILE,\n"
-                    "--no-color, -q/--quiet, -v/--verbose, --fail-on info|warning|error.\n") +
+        std::string(
+            "\nGlobal options (before or after the command): --format text|json|markdown|html, -o/--output FILE,\n"
+            "--no-color, -q/--quiet, -v/--verbose, --fail-on info|warning|error.\n") +
         kFooter);
     sub->allow_extras();
     sub->fallthrough();

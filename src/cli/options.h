@@ -9,7 +9,7 @@
 namespace infertune::cli {
 
 struct GlobalOptions {
-  std::string format = "text";  // text | json | markdown
+  std::string format = "text";  // text | json | markdown | html
   std::string output;           // --output FILE ("" = stdout)
   bool no_color = false;
   bool quiet = false;

@@ -9,6 +9,8 @@ bool parse_format(std::string_view text, Format& out) {
     out = Format::kJson;
   else if (text == "markdown" || text == "md")
     out = Format::kMarkdown;
+  else if (text == "html")
+    out = Format::kHtml;
   else
     return false;
   return true;
@@ -53,6 +55,7 @@ std::string render(const Report& r, Format f, const RenderOptions& o) {
   switch (f) {
     case Format::kText: return render_text(r, o);
     case Format::kMarkdown: return render_markdown(r, o);
+    case Format::kHtml: return render_html(r, o);
     case Format::kJson: return json_text(report_to_json(r));
   }
   return {};

@@ -11,6 +11,7 @@
 #include "trace/analyses/analyses.h"
 #include "trace/format.h"
 #include "trace/model.h"
+#include "trace/trace_charts.h"
 
 namespace infertune::trace {
 
@@ -378,6 +379,7 @@ Report trace_diff_report(const Trace& base, const Trace& now, const TraceDiffOpt
   j["ops_cuda_total"] = rows_json(d.ops_cuda, o.top);
   j["ops_cpu_total"] = rows_json(d.ops_cpu, o.top);
   r.data = j;
+  r.charts.push_back(diff_changes_chart(d, o.top));  // drawn by --format html
   return r;
 }
 

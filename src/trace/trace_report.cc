@@ -11,6 +11,7 @@
 #include "trace/format.h"
 #include "trace/model.h"
 #include "trace/op_group_report.h"
+#include "trace/trace_charts.h"
 
 namespace infertune::trace {
 
@@ -627,6 +628,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   r.notes.push_back(
       "GPU timeline after TraceLens' definitions: activities whose launch call is not in the trace are left out; "
       "memsets count as computation");
+  add_trace_charts(r, m, ks, sel("ops") ? &ot : nullptr, sel, o.top);  // drawn by --format html
   r.data = data_json(t, m, tl, ks, o.top);
   add_host_json(*r.data, sel, st, ls, sy, cs, ot, o.top);
   if (group_by != OpGroupBy::kName && sel("ops")) {

@@ -73,6 +73,28 @@ struct TimelineResult {
 
 TimelineResult gpu_timeline(const Model& m);
 
+// ---- GPU utilisation over time (utilisation.cc) ----
+// The trace span [Model::first_ns, Model::last_ns) cut into `bins` equal bins (the last one may be shorter);
+// per device, the busy time of each bin: the length of the union of all its GPU activities (kernels, memcpy,
+// memset, on every stream, linked to a launch call or not) inside the bin, exact in ns. Unlike the GPU timeline
+// above, activities without their launch call in the trace count (they are GPU work all the same).
+struct DeviceUtilisation {
+  int32_t device = -1;
+  std::vector<int64_t> busy_ns;  // per bin, 0 <= busy_ns[i] <= bin_length(i)
+  int64_t busy_total_ns = 0;     // sum of busy_ns: the union over the span
+};
+struct Utilisation {
+  int64_t start_ns = 0, end_ns = 0;  // the span
+  int64_t bin_ns = 0;                // bin width; bin i is [start + i·bin_ns, min(start + (i+1)·bin_ns, end))
+  size_t bins = 0;
+  std::vector<DeviceUtilisation> devices;  // ascending device
+  std::string why_not;                     // set when there is no GPU activity or no span
+  int64_t bin_start(size_t i) const { return start_ns + static_cast<int64_t>(i) * bin_ns; }
+  int64_t bin_length(size_t i) const;
+};
+// `bins` is capped so that a bin is at least 1 ns.
+Utilisation gpu_utilisation(const Model& m, size_t bins = 200);
+
 // ---- Kernel summary ----
 enum class KernelClass : uint8_t {
   kGemm,
