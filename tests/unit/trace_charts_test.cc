@@ -200,15 +200,24 @@ TEST(TraceCharts, MemoryCurveFromAHandBuiltTimeline) {
 }
 
 TEST(TraceCharts, TopOperatorsByCudaTotalWithoutProfilerStep) {
+  auto row = [](std::string name, uint64_t calls, int64_t cpu_total, int64_t cpu_self, int64_t cuda_total,
+                int64_t cuda_self) {
+    OpRow r;
+    r.name = std::move(name);
+    r.calls = calls;
+    r.cpu_total_ns = cpu_total;
+    r.cpu_self_ns = cpu_self;
+    r.cuda_total_ns = cuda_total;
+    r.cuda_self_ns = cuda_self;
+    return r;
+  };
   OpTable ot;
-  ot.ops = {{"ProfilerStep*", 1, 100, 1, 900, 0},
-            {"aten::mm", 5, 10, 5, 300, 300},
-            {"aten::cpu_only", 50, 80, 80, 0, 0},
-            {"aten::linear", 5, 20, 2, 600, 0}};
+  ot.ops = {row("ProfilerStep*", 1, 100, 1, 900, 0), row("aten::mm", 5, 10, 5, 300, 300),
+            row("aten::cpu_only", 50, 80, 80, 0, 0), row("aten::linear", 5, 20, 2, 600, 0)};
   Chart c = top_ops_chart(ot, 10);
   EXPECT_EQ(c.labels, (std::vector<std::string>{"aten::linear", "aten::mm"}));
   EXPECT_EQ(c.values, (std::vector<double>{600, 300}));
-  for (int i = 0; i < 100; ++i) ot.ops.push_back({"op" + std::to_string(i), 1, 1, 1, 1000 + i, 0});
+  for (int i = 0; i < 100; ++i) ot.ops.push_back(row("op" + std::to_string(i), 1, 1, 1, 1000 + i, 0));
   EXPECT_EQ(top_ops_chart(ot, 1000).labels.size(), 40u);  // capped
   Chart one = top_ops_chart(ot, 1);
   EXPECT_EQ(one.labels.size(), 1u);
