@@ -5,18 +5,45 @@
 namespace infertune {
 
 namespace {
-// Escapes characters that would break a table cell or start markup.
+// Escapes characters that would break a table cell or start markup: operator and kernel names are full of
+// them ("__call__", "void at::native::(anonymous namespace)::foo<float, 4>", "a*b", "[[8, 3]]"). Backticks are
+// left alone: the tool's own texts use them for code.
 std::string cell(const std::string& s) {
+  std::string out;
+  bool code = false;  // inside a `code span`: backslash escapes would show literally there
+  for (char c : s) {
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '\n': out += "<br>"; break;
+      case '<': out += code ? "<" : "&lt;"; break;
+      case '>': out += code ? ">" : "&gt;"; break;
+      case '`':
+        code = !code;
+        out += c;
+        break;
+      case '\\':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+        if (!code) out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+// Inside a code span only the table's own pipes and line breaks need care (backslash escapes are literal there).
+std::string code_cell(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (c == '|')
       out += "\\|";
     else if (c == '\n')
-      out += "<br>";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
+      out += ' ';
+    else if (c == '`')
+      out += '\'';
     else
       out += c;
   }
@@ -51,7 +78,7 @@ std::string render_markdown(const Report& r, const RenderOptions& o) {
       out += "| Evidence | Value | Source |\n|---|---|---|\n";
       for (const auto& e : f.evidence) {
         out += "| " + cell(e.fact) + " | " + cell(e.value) + " | " +
-               (e.source.empty() ? "" : "`" + cell(e.source) + "`") + " |\n";
+               (e.source.empty() ? "" : "`" + code_cell(e.source) + "`") + " |\n";
       }
       out += "\n";
     }

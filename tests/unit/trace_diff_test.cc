@@ -170,7 +170,7 @@ TEST(TraceDiff, ReportRendersInEveryFormat) {
   EXPECT_NE(text.find("100.000 µs → 150.000 µs (+50.000 µs, +50.00 %)"), std::string::npos) << text;
   EXPECT_NE(text.find("new)"), std::string::npos);  // softmax: no base
   std::string md = render(r, Format::kMarkdown, {});
-  EXPECT_NE(md.find("gemm_kernel"), std::string::npos);
+  EXPECT_NE(md.find("gemm\\_kernel"), std::string::npos);
 }
 
 }  // namespace
