@@ -121,7 +121,12 @@ int64_t id_from_string(std::string_view s, StringTable& strings) {
 constexpr int64_t kMaxTsNs = int64_t{1} << 62;   // ~146 years
 constexpr int64_t kMaxDurNs = int64_t{1} << 50;  // ~13 days
 
-enum class Where : uint8_t { kTop, kEvents, kEvent, kArgs, kArgArray, kDevices, kDevice, kSkip };
+// kDims: inside args["Input Dims"], whose value is copied as compact JSON text (arrays of arrays of integers;
+// TensorList inputs nest one level deeper).
+enum class Where : uint8_t { kTop, kEvents, kEvent, kArgs, kArgArray, kDims, kDevices, kDevice, kSkip };
+
+// Longest args["Input Dims"] text kept; longer ones (thousands of TensorList inputs) are dropped, not truncated.
+constexpr size_t kMaxDimsText = size_t{1} << 16;
 
 enum class TopKey : uint8_t { kOther, kTraceEvents, kDisplayTimeUnit, kBaseTime, kDevices, kSchemaVersion };
 enum class EvKey : uint8_t { kOther, kPh, kCat, kName, kPid, kTid, kTs, kDur, kId, kArgs };
@@ -141,6 +146,7 @@ enum class ArgKey : uint8_t {
   kAddr,
   kDeviceType,
   kDeviceId,
+  kInputDims,
 };
 enum class DevKey : uint8_t { kOther, kId, kName, kNumSms, kTotalMem, kMajor, kMinor };
 
@@ -153,7 +159,9 @@ struct RawEvent {
   GpuArgs gpu;
   bool has_gpu_args = false;
   int64_t bytes = 0, total_alloc = -1, total_reserved = -1, addr = -1, device_type = -1, device_id = -1;
+  std::string dims;  // compact JSON of args["Input Dims"]; empty when absent or dropped
   void reset() {
+    dims.clear();
     ph = 0;
     has_ts = has_dur = bad = bad_utf8 = has_id = false;
     cat.clear();
@@ -173,8 +181,8 @@ class Handler {
 
   std::string error;  // set when the handler stops the parse (wrong shape)
 
-  bool Null() { return scalar(); }
-  bool Bool(bool) { return scalar(); }
+  bool Null() { return dims_literal("null") && scalar(); }
+  bool Bool(bool b) { return dims_literal(b ? "true" : "false") && scalar(); }
   bool Int(int) { return scalar(); }
   bool Uint(unsigned) { return scalar(); }
   bool Int64(int64_t) { return scalar(); }
@@ -205,6 +213,9 @@ class Handler {
       }
       case Where::kDevice: device_number(text); break;
       case Where::kEvents: element_not_object(); break;
+      case Where::kDims:
+        if (dims_separator()) ev_.dims.append(text);
+        break;
       default: note_large(text); break;
     }
     return true;
@@ -247,6 +258,9 @@ class Handler {
         if (dev_key_ == DevKey::kName) dev_.name.assign(text);
         break;
       case Where::kEvents: element_not_object(); break;
+      case Where::kDims:
+        if (dims_separator()) dims_string(text);
+        break;
       default: break;
     }
     return true;
@@ -259,6 +273,12 @@ class Handler {
       case Where::kEvent: ev_key_ = event_key(k); break;
       case Where::kArgs: arg_key_ = arg_key(k); break;
       case Where::kDevice: dev_key_ = dev_key(k); break;
+      case Where::kDims:
+        if (dims_separator()) {
+          dims_string(k);
+          ev_.dims.push_back(':');
+        }
+        break;
       default: break;
     }
     return true;
@@ -289,6 +309,10 @@ class Handler {
         dev_key_ = DevKey::kOther;
         stack_.push_back(Where::kDevice);
         break;
+      case Where::kDims:
+        if (dims_separator()) ev_.dims.push_back('{');
+        stack_.push_back(Where::kDims);
+        break;
       default: stack_.push_back(Where::kSkip); break;
     }
     return true;
@@ -299,6 +323,7 @@ class Handler {
     stack_.pop_back();
     if (w == Where::kEvent) finish_event();
     if (w == Where::kDevice) t_.devices.push_back(std::move(dev_));
+    if (w == Where::kDims && !dims_dropped_) ev_.dims.push_back('}');
     return true;
   }
 
@@ -325,6 +350,10 @@ class Handler {
           array_is_grid_ = arg_key_ == ArgKey::kGrid;
           array_index_ = 0;
           stack_.push_back(Where::kArgArray);
+        } else if (arg_key_ == ArgKey::kInputDims) {
+          ev_.dims.assign(1, '[');
+          dims_dropped_ = false;
+          stack_.push_back(Where::kDims);
         } else {
           stack_.push_back(Where::kSkip);
         }
@@ -333,13 +362,22 @@ class Handler {
         element_not_object();
         stack_.push_back(Where::kSkip);
         break;
+      case Where::kDims:
+        if (dims_separator()) ev_.dims.push_back('[');
+        stack_.push_back(Where::kDims);
+        break;
       default: stack_.push_back(Where::kSkip); break;
     }
     return true;
   }
 
   bool EndArray(rapidjson::SizeType) {
+    Where w = stack_.back();
     stack_.pop_back();
+    if (w == Where::kDims) {
+      if (!dims_dropped_) ev_.dims.push_back(']');
+      if (stack_.back() == Where::kArgs && (dims_dropped_ || ev_.dims.size() > kMaxDimsText)) ev_.dims.clear();
+    }
     return true;
   }
 
@@ -355,6 +393,39 @@ class Handler {
     if (stack_.back() == Where::kEvents) element_not_object();
     if (stack_.back() == Where::kEvent && (ev_key_ == EvKey::kTs || ev_key_ == EvKey::kDur)) ev_.bad = true;
     return true;
+  }
+  // Compact JSON text of args["Input Dims"]: a comma before every element but the first of its array/object.
+  // False once the text is dropped (too long, or invalid UTF-8): nothing more is appended, so memory stays
+  // bounded whatever the input.
+  bool dims_separator() {
+    if (ev_.dims.size() > kMaxDimsText) dims_dropped_ = true;
+    if (dims_dropped_) return false;
+    char last = ev_.dims.empty() ? '[' : ev_.dims.back();
+    if (last != '[' && last != '{' && last != ':') ev_.dims.push_back(',');
+    return true;
+  }
+  bool dims_literal(const char* text) {
+    if (!stack_.empty() && stack_.back() == Where::kDims && dims_separator()) ev_.dims.append(text);
+    return true;
+  }
+  void dims_string(std::string_view text) {
+    if (!valid_utf8(text)) dims_dropped_ = true;  // the shapes are dropped, the event is kept
+    ev_.dims.push_back('"');
+    for (char c : text) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        ev_.dims.push_back('\\');
+        ev_.dims.push_back(c);
+      } else if (u < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        ev_.dims.append("\\u00");
+        ev_.dims.push_back(kHex[u >> 4]);
+        ev_.dims.push_back(kHex[u & 15]);
+      } else {
+        ev_.dims.push_back(c);
+      }
+    }
+    ev_.dims.push_back('"');
   }
   void element_not_object() {
     ++t_.stats.events_seen;
@@ -417,6 +488,9 @@ class Handler {
         break;
       case 9:
         if (k == "Device Id") return ArgKey::kDeviceId;
+        break;
+      case 10:
+        if (k == "Input Dims") return ArgKey::kInputDims;
         break;
       case 11:
         if (k == "correlation") return ArgKey::kCorrelation;
@@ -564,6 +638,7 @@ class Handler {
         e.correlation = ev_.correlation;
         e.external_id = ev_.external_id;
         e.name = t_.strings.intern(ev_.name);
+        if (!ev_.dims.empty()) e.input_dims = t_.strings.intern(ev_.dims);
         e.cat = cat;
         if (is_gpu_activity(cat)) {
           // 2021 traces may lack args.stream: the tid is the stream ("stream 7").
@@ -632,6 +707,7 @@ class Handler {
   int array_index_ = 0;
   bool large_in_event_ = false;
   bool saw_events_ = false;
+  bool dims_dropped_ = false;  // the Input Dims text being built is too long or holds invalid UTF-8
 };
 
 Result<Trace> parse(InputStream& in, const std::string& label, Trace t) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "test_support.h"
@@ -196,6 +198,83 @@ TEST(TraceReader, OutOfRangeTimesAreMalformed) {
   ASSERT_EQ(t->events.size(), 1u);
   EXPECT_EQ(t->events[0].dur_ns, int64_t{1} << 50);
   EXPECT_EQ(t->stats.malformed, 3u);
+}
+
+// args["Input Dims"] (record_shapes) becomes compact JSON text, interned; absent = string id 0 = "".
+TEST(TraceReader, InputDimsOfRealTraces) {
+  // Pretty-printed JSON (newlines and spaces inside the arrays).
+  auto bert = read_trace_file(test::data_path("traces/tracelens_h100/gaunernst_bert-small-uncased__1016001.json.gz"));
+  ASSERT_TRUE(bert.ok()) << bert.error().message;
+  size_t with_dims = 0;
+  std::set<StringId> distinct;
+  for (const Event& e : bert->events) {
+    if (e.input_dims == 0) continue;
+    ++with_dims;
+    distinct.insert(e.input_dims);
+    EXPECT_EQ(e.cat, Cat::kCpuOp);
+  }
+  EXPECT_EQ(with_dims, 479u);  // every X event with "Input Dims" (counted with Python's json module)
+  EXPECT_EQ(distinct.size(), 53u);
+  auto first = std::find_if(bert->events.begin(), bert->events.end(), [](const Event& e) { return e.input_dims; });
+  ASSERT_NE(first, bert->events.end());
+  EXPECT_EQ(bert->name_of(*first), "aten::slice");
+  EXPECT_EQ(bert->strings.str(first->input_dims), "[[1,512],[],[],[],[]]");
+  EXPECT_EQ(bert->strings.str(0), "");
+
+  // TensorList inputs nest one level deeper (aten::cat).
+  auto qwen = read_trace_file(test::data_path("traces/tracelens_h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz"));
+  ASSERT_TRUE(qwen.ok()) << qwen.error().message;
+  size_t qwen_dims = 0;
+  bool found_cat = false;
+  for (const Event& e : qwen->events) {
+    if (e.input_dims != 0) ++qwen_dims;
+    if (e.ts_ns == 1428625746997177 && qwen->name_of(e) == "aten::cat") {
+      found_cat = true;
+      EXPECT_EQ(qwen->strings.str(e.input_dims), "[[[1,559,32],[1,559,32]],[]]");
+    }
+  }
+  EXPECT_TRUE(found_cat);
+  EXPECT_EQ(qwen_dims, 4186u);
+}
+
+TEST(TraceReader, InputDimsOddValues) {
+  std::string big = "[";
+  for (int i = 0; i < 20000; ++i) big += (i ? ",[" : "[") + std::to_string(100000 + i) + "]";
+  big += "]";
+  std::string json = R"({"traceEvents":[
+    {"ph":"X","cat":"cpu_op","name":"conv","pid":1,"tid":1,"ts":1,"dur":1,
+     "args":{"Input Dims": [[8, 3, 224, 224], [64, 3, 7, 7], [], []], "Input type": ["float"]}},
+    {"ph":"X","cat":"cpu_op","name":"conv2","pid":1,"tid":1,"ts":2,"dur":1,
+     "args":{"Input Dims":[[8,3,224,224],[64,3,7,7],[],[]]}},
+    {"ph":"X","cat":"cpu_op","name":"odd","pid":1,"tid":1,"ts":3,"dur":1,
+     "args":{"Input Dims":[ [[1,2],[3]] , "a\"b\\c\u0001", null, true, false, {"k" : [ 1 ]}, -1.5e3, [] ]}},
+    {"ph":"X","cat":"cpu_op","name":"scalar","pid":1,"tid":1,"ts":4,"dur":1,"args":{"Input Dims":"[1,2]"}},
+    {"ph":"X","cat":"cpu_op","name":"none","pid":1,"tid":1,"ts":5,"dur":1,"args":{"External id":1}},
+    {"ph":"X","cat":"cpu_op","name":"badutf8","pid":1,"tid":1,"ts":6,"dur":1,"args":{"Input Dims":[["@@"]]}},
+    {"ph":"X","cat":"cpu_op","name":"huge","pid":1,"tid":1,"ts":7,"dur":1,"args":{"Input Dims":BIG}},
+    {"ph":"X","cat":"cpu_op","name":"after","pid":1,"tid":1,"ts":8,"dur":1,"args":{"Input Dims":[[],[2]]}},
+    {"ph":"X","cat":"cpu_op","name":"empty","pid":1,"tid":1,"ts":9,"dur":1,"args":{"Input Dims":[]}}]})";
+  json.replace(json.find("BIG"), 3, big);
+  json.replace(json.find("@@"), 2, "\xff");
+  auto t = read_trace_bytes(json, "dims.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), 9u);
+  auto dims = [&](size_t i) { return t->strings.str(t->events[i].input_dims); };
+  EXPECT_EQ(dims(0), "[[8,3,224,224],[64,3,7,7],[],[]]");
+  EXPECT_EQ(t->events[1].input_dims, t->events[0].input_dims);  // interned
+  EXPECT_EQ(dims(2), R"([[[1,2],[3]],"a\"b\\c\u0001",null,true,false,{"k":[1]},-1.5e3,[]])");
+  EXPECT_EQ(t->events[3].input_dims, 0u);  // not an array
+  EXPECT_EQ(t->events[4].input_dims, 0u);  // absent
+  EXPECT_EQ(t->events[5].input_dims, 0u);  // invalid UTF-8 inside: shapes dropped, event kept
+  EXPECT_EQ(t->stats.invalid_utf8, 0u);
+  EXPECT_EQ(t->events[6].input_dims, 0u);  // longer than the kept maximum: dropped, not cut
+  EXPECT_EQ(dims(7), "[[],[2]]");          // the state is reset per event
+  EXPECT_EQ(dims(8), "[]");
+  EXPECT_EQ(t->stats.malformed, 0u);
+
+  // Cut inside the Input Dims array: a clear truncation error.
+  std::string cut = json.substr(0, json.find("[64, 3, 7"));
+  expect_error(read_trace_bytes(cut, "cutdims.json"), "cutdims.json", "truncated");
 }
 
 // Every trace in the shared collection loads (skipped when the collection is not next to the source tree).
