@@ -277,6 +277,120 @@ TEST(TraceReader, InputDimsOddValues) {
   expect_error(read_trace_bytes(cut, "cutdims.json"), "cutdims.json", "truncated");
 }
 
+// Values beyond the narrowed fields of Event/GpuArgs: ids and streams dropped and counted; pids/tids beyond int32
+// become stable negative ids (like string tids).
+TEST(TraceReader, ValuesBeyondTheirFieldsAreCountedOrMapped) {
+  auto t = read_trace_bytes(R"({"traceEvents":[
+    {"ph":"X","cat":"cpu_op","name":"a","pid":1,"tid":140234567890123,"ts":1,"dur":1,"args":{"External id":3000000000}},
+    {"ph":"X","cat":"cpu_op","name":"b","pid":1,"tid":140234567890123,"ts":2,"dur":1,"args":{"External id":7}},
+    {"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":2147483647,"ts":3,"dur":1,
+     "args":{"correlation":2147483648}},
+    {"ph":"X","cat":"kernel","name":"k","pid":0,"tid":7,"ts":4,"dur":1,
+     "args":{"stream":40000,"device":0,"correlation":5,"block":[40000,1,1],"grid":[3000000000,2,1]}},
+    {"ph":"X","cat":"kernel","name":"k","pid":0,"tid":7,"ts":5,"dur":1,"args":{"stream":7,"device":300}},
+    {"ph":"X","cat":"cpu_op","name":"triton","pid":1,"tid":1,"ts":6,"dur":1,"args":{"stream":615352160}}]})",
+                            "wide.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), 6u);
+  const auto& e = t->events;
+  EXPECT_LT(e[0].tid, 0);
+  EXPECT_EQ(e[0].tid, e[1].tid);  // the same thread
+  EXPECT_EQ(e[0].external_id, -1);
+  EXPECT_EQ(e[1].external_id, 7);
+  EXPECT_EQ(e[2].tid, 2147483647);
+  EXPECT_EQ(e[2].correlation, -1);
+  EXPECT_EQ(e[3].stream, -1);
+  EXPECT_EQ(e[3].correlation, 5);
+  ASSERT_NE(e[3].gpu_args, kNoIndex);
+  EXPECT_EQ(t->gpu_args[e[3].gpu_args].block[0], 0);
+  EXPECT_EQ(t->gpu_args[e[3].gpu_args].grid[0], 0);
+  EXPECT_EQ(t->gpu_args[e[3].gpu_args].grid[1], 2);
+  EXPECT_EQ(e[4].stream, 7);
+  EXPECT_EQ(e[4].device, -1);
+  EXPECT_EQ(e[5].stream, -1);            // a host event's stream arg is not used: not counted
+  EXPECT_EQ(t->stats.out_of_range, 4u);  // events a, cudaLaunchKernel, k, k
+  EXPECT_EQ(t->stats.events_kept, 6u);
+}
+
+// The reader takes the decoded data in 1 MiB windows: tokens cut by a window end (long strings, escapes,
+// numbers, literals, whitespace runs) must read as if contiguous.
+TEST(TraceReader, TokensAcrossChunkBoundaries) {
+  std::string json = R"({"traceEvents":[)";
+  std::string long_name(3 << 20, 'n');  // longer than a window
+  long_name += R"(\u00e9\"x)";
+  size_t events = 0;
+  for (int i = 0; json.size() < (size_t{5} << 20); ++i) {
+    if (events) json += ",";
+    json += std::string(static_cast<size_t>(i % 37), ' ');
+    std::string name = i == 100 ? long_name : "op" + std::to_string(i) + R"(\t\u0041)";
+    json += R"({"ph":"X","cat":"cpu_op","name":")" + name + R"(","pid":1,"tid":1,"ts":)" + std::to_string(i) +
+            ".125,\"dur\":" + std::to_string(i % 1000) + R"(.5,"args":{"External id":)" + std::to_string(i) +
+            R"(,"flag":true,"none":null,"Input Dims":[[)" + std::to_string(i) + R"(,3],[]]}})";
+    ++events;
+  }
+  json += "]}";
+  auto t = read_trace_bytes(json, "chunks.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), events);
+  for (size_t i = 0; i < events; ++i) {
+    const Event& e = t->events[i];
+    ASSERT_EQ(e.ts_ns, static_cast<int64_t>(i) * 1000 + 125) << i;
+    ASSERT_EQ(e.dur_ns, static_cast<int64_t>(i % 1000) * 1000 + 500) << i;
+    ASSERT_EQ(e.external_id, static_cast<int32_t>(i)) << i;
+    ASSERT_EQ(t->strings.str(e.input_dims), "[[" + std::to_string(i) + ",3],[]]") << i;
+    if (i == 100) {
+      ASSERT_EQ(t->name_of(e).size(), (size_t{3} << 20) + 4);
+      EXPECT_EQ(t->name_of(e).substr(3 << 20), "\xc3\xa9\"x");
+    } else {
+      ASSERT_EQ(t->name_of(e), "op" + std::to_string(i) + "\tA") << i;
+    }
+  }
+  EXPECT_EQ(t->json_bytes, json.size());
+  // The same through gzip.
+  auto z = read_trace_bytes(gzip_bytes(json), "chunks.json.gz");
+  ASSERT_TRUE(z.ok()) << z.error().message;
+  EXPECT_EQ(z->events.size(), events);
+  // Cut anywhere near a window end: a clear error, never a crash.
+  for (size_t cut : {size_t{1} << 20, (size_t{1} << 20) + 1, (size_t{2} << 20) - 3, json.size() - 1}) {
+    auto r = read_trace_bytes(json.substr(0, cut), "cut.json");
+    ASSERT_FALSE(r.ok()) << cut;
+    EXPECT_NE(r.error().message.find("truncated"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(TraceReader, SyntaxErrorsInsideEvents) {
+  const char* bad[] = {
+      R"({"traceEvents":[{"ph":"X" "cat":"cpu_op"}]})",         // missing comma
+      R"({"traceEvents":[{"ph":"X","ts":01}]})",                // leading zero
+      R"({"traceEvents":[{"ph":"X","ts":1.}]})",                // no fraction digits
+      R"({"traceEvents":[{"ph":"X","ts":-}]})",                 // lone minus
+      R"({"traceEvents":[{"ph":"X","args":{"a":tru}}]})",       // bad literal
+      R"({"traceEvents":[{"ph":"X","name":"a\qb"}]})",          // bad escape
+      R"({"traceEvents":[{"ph":"X","name":"a\u12"}]})",         // short \u escape
+      "{\"traceEvents\":[{\"ph\":\"X\",\"name\":\"a\x01\"}]}",  // raw control character
+      R"({"traceEvents":[{"ph":"X",}]})",                       // trailing comma
+      R"({"traceEvents":[{"ph":"X","args":{"grid":[1,2,]}}]})",
+  };
+  for (const char* j : bad) {
+    auto r = read_trace_bytes(j, "bad.json");
+    ASSERT_FALSE(r.ok()) << j;
+    EXPECT_NE(r.error().message.find("invalid JSON at byte"), std::string::npos) << r.error().message;
+  }
+  std::string deep = R"({"traceEvents":[{"args":{"x":)" + std::string(5000, '[') + std::string(5000, ']') + "}}]}";
+  auto r = read_trace_bytes(deep, "deep.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nesting"), std::string::npos) << r.error().message;
+  // Lone surrogates decode to invalid UTF-8: that event is counted and skipped, the trace loads.
+  auto s = read_trace_bytes(
+      R"({"traceEvents":[{"ph":"X","cat":"cpu_op","name":"a\ud800b","pid":1,"tid":1,"ts":1,"dur":1},
+                         {"ph":"X","cat":"cpu_op","name":"\ud83d\ude00","pid":1,"tid":1,"ts":1,"dur":1}]})",
+      "surrogates.json");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->stats.invalid_utf8, 1u);
+  ASSERT_EQ(s->events.size(), 1u);
+  EXPECT_EQ(s->name_of(s->events[0]), "\xf0\x9f\x98\x80");
+}
+
 // Every trace in the shared collection loads (skipped when the collection is not next to the source tree).
 TEST(TraceReader, EverySharedTraceLoads) {
   namespace fs = std::filesystem;
