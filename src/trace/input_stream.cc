@@ -148,8 +148,13 @@ bool InputStream::more(char*& keep, char*& pos) {
   size_t pos_off = static_cast<size_t>(pos - keep);
   consumed_ += static_cast<uint64_t>(keep - buf_.data());
   if (kept > 0 && keep != buf_.data()) std::memmove(buf_.data(), keep, kept);
-  if (buf_.size() < kept + kChunk + 1 + kPadding) buf_.resize(kept + kChunk + 1 + kPadding);
-  size_t n = decode_into(buf_.data() + kept, kChunk);
+  // Read into what the buffer has room for; it only grows when a kept token fills most of it.
+  size_t room = buf_.size() - 1 - kPadding - kept;
+  if (room < kChunk / 2) {
+    buf_.resize(kept + kChunk + 1 + kPadding);
+    room = kChunk;
+  }
+  size_t n = decode_into(buf_.data() + kept, room);
   keep = buf_.data();
   pos = keep + pos_off;
   data_end_ = buf_.data() + kept + n;

@@ -276,6 +276,9 @@ Model build_model(const Trace& t) {
     if (m.devices.empty() || m.devices.back() != key.first) m.devices.push_back(key.first);
   }
   std::sort(m.steps.begin(), m.steps.end(), [](const Step& x, const Step& y) { return x.ts_ns < y.ts_ns; });
+  // The id indexes are done: free them before the host trees are built (peak memory).
+  std::vector<IdIndex>().swap(launch_by_corr);
+  std::vector<IdIndex>().swap(op_by_ext);
   build_host(t, m);
   return m;
 }

@@ -96,6 +96,13 @@ class BlockTable {
   size_t size_ = 0;
 };
 
+// k == lit with the length known at compile time, so the comparison is a few inlined loads (key matching runs
+// for every key of every event).
+template <size_t N>
+inline bool eq(std::string_view k, const char (&lit)[N]) {
+  return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
 template <class T>
 bool fits(int64_t v) {
   return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
@@ -153,34 +160,40 @@ bool valid_utf8(std::string_view s) {
 }
 
 bool category_of(std::string_view c, Cat& out) {
-  struct Entry {
-    std::string_view name;
-    Cat cat;
-  };
-  static constexpr Entry kTable[] = {
-      {"cpu_op", Cat::kCpuOp},
-      {"user_annotation", Cat::kUserAnnotation},
-      {"python_function", Cat::kPythonFunction},
-      {"cuda_runtime", Cat::kCudaRuntime},
-      {"cuda_driver", Cat::kCudaDriver},
-      {"kernel", Cat::kKernel},
-      {"gpu_memcpy", Cat::kGpuMemcpy},
-      {"gpu_memset", Cat::kGpuMemset},
-      {"gpu_user_annotation", Cat::kGpuUserAnnotation},
-      // 2021 schema
-      {"Operator", Cat::kCpuOp},
-      {"Runtime", Cat::kCudaRuntime},
-      {"Kernel", Cat::kKernel},
-      {"Memcpy", Cat::kGpuMemcpy},
-      {"Memset", Cat::kGpuMemset},
-  };
-  for (const auto& e : kTable) {
-    if (e.name == c) {
-      out = e.cat;
-      return true;
-    }
+  Cat r{};
+  if (eq(c, "cpu_op")) {
+    r = Cat::kCpuOp;
+  } else if (eq(c, "python_function")) {
+    r = Cat::kPythonFunction;
+  } else if (eq(c, "cuda_runtime")) {
+    r = Cat::kCudaRuntime;
+  } else if (eq(c, "kernel")) {
+    r = Cat::kKernel;
+  } else if (eq(c, "user_annotation")) {
+    r = Cat::kUserAnnotation;
+  } else if (eq(c, "cuda_driver")) {
+    r = Cat::kCudaDriver;
+  } else if (eq(c, "gpu_memcpy")) {
+    r = Cat::kGpuMemcpy;
+  } else if (eq(c, "gpu_memset")) {
+    r = Cat::kGpuMemset;
+  } else if (eq(c, "gpu_user_annotation")) {
+    r = Cat::kGpuUserAnnotation;
+  } else if (eq(c, "Operator")) {  // 2021 schema
+    r = Cat::kCpuOp;
+  } else if (eq(c, "Runtime")) {
+    r = Cat::kCudaRuntime;
+  } else if (eq(c, "Kernel")) {
+    r = Cat::kKernel;
+  } else if (eq(c, "Memcpy")) {
+    r = Cat::kGpuMemcpy;
+  } else if (eq(c, "Memset")) {
+    r = Cat::kGpuMemset;
+  } else {
+    return false;
   }
-  return false;
+  out = r;
+  return true;
 }
 
 // "stream 7" -> 7 (2021 string tids); other strings, and numbers beyond int32, get a stable negative id.
@@ -662,19 +675,19 @@ class Handler {
   static EvKey event_key(std::string_view k) {
     switch (k.size()) {
       case 2:
-        if (k == "ph") return EvKey::kPh;
-        if (k == "ts") return EvKey::kTs;
-        if (k == "id") return EvKey::kId;
+        if (eq(k, "ph")) return EvKey::kPh;
+        if (eq(k, "ts")) return EvKey::kTs;
+        if (eq(k, "id")) return EvKey::kId;
         break;
       case 3:
-        if (k == "cat") return EvKey::kCat;
-        if (k == "pid") return EvKey::kPid;
-        if (k == "tid") return EvKey::kTid;
-        if (k == "dur") return EvKey::kDur;
+        if (eq(k, "cat")) return EvKey::kCat;
+        if (eq(k, "pid")) return EvKey::kPid;
+        if (eq(k, "tid")) return EvKey::kTid;
+        if (eq(k, "dur")) return EvKey::kDur;
         break;
       case 4:
-        if (k == "name") return EvKey::kName;
-        if (k == "args") return EvKey::kArgs;
+        if (eq(k, "name")) return EvKey::kName;
+        if (eq(k, "args")) return EvKey::kArgs;
         break;
       default: break;
     }
@@ -683,39 +696,39 @@ class Handler {
   static ArgKey arg_key(std::string_view k) {
     switch (k.size()) {
       case 4:
-        if (k == "grid") return ArgKey::kGrid;
-        if (k == "Addr") return ArgKey::kAddr;
+        if (eq(k, "grid")) return ArgKey::kGrid;
+        if (eq(k, "Addr")) return ArgKey::kAddr;
         break;
       case 5:
-        if (k == "block") return ArgKey::kBlock;
-        if (k == "bytes" || k == "Bytes") return ArgKey::kBytes;
+        if (eq(k, "block")) return ArgKey::kBlock;
+        if (eq(k, "bytes") || eq(k, "Bytes")) return ArgKey::kBytes;
         break;
       case 6:
-        if (k == "stream") return ArgKey::kStream;
-        if (k == "device") return ArgKey::kDevice;
+        if (eq(k, "stream")) return ArgKey::kStream;
+        if (eq(k, "device")) return ArgKey::kDevice;
         break;
       case 9:
-        if (k == "Device Id") return ArgKey::kDeviceId;
+        if (eq(k, "Device Id")) return ArgKey::kDeviceId;
         break;
       case 10:
-        if (k == "Input Dims") return ArgKey::kInputDims;
+        if (eq(k, "Input Dims")) return ArgKey::kInputDims;
         break;
       case 11:
-        if (k == "correlation") return ArgKey::kCorrelation;
-        if (k == "External id" || k == "external id") return ArgKey::kExternalId;
-        if (k == "Device Type") return ArgKey::kDeviceType;
+        if (eq(k, "correlation")) return ArgKey::kCorrelation;
+        if (eq(k, "External id") || eq(k, "external id")) return ArgKey::kExternalId;
+        if (eq(k, "Device Type")) return ArgKey::kDeviceType;
         break;
       case 14:
-        if (k == "Total Reserved") return ArgKey::kTotalReserved;
+        if (eq(k, "Total Reserved")) return ArgKey::kTotalReserved;
         break;
       case 15:
-        if (k == "Total Allocated") return ArgKey::kTotalAlloc;
+        if (eq(k, "Total Allocated")) return ArgKey::kTotalAlloc;
         break;
       case 20:
-        if (k == "registers per thread") return ArgKey::kRegisters;
+        if (eq(k, "registers per thread")) return ArgKey::kRegisters;
         break;
       case 25:
-        if (k == "est. achieved occupancy %") return ArgKey::kOccupancy;
+        if (eq(k, "est. achieved occupancy %")) return ArgKey::kOccupancy;
         break;
       default: break;
     }
@@ -882,7 +895,7 @@ class Handler {
       }
       case 'i':
       case 'I':
-        if (ev_.name == "[memory]") {
+        if (eq(ev_.name, "[memory]")) {
           if (ev_.bad || !ev_.has_ts) {
             ++st.malformed;
             return true;
@@ -907,8 +920,14 @@ class Handler {
         return true;
       case 's':
       case 'f':
-        if (ev_.cat == "ac2g" && ev_.has_id && ev_.has_ts && !ev_.bad) {
-          flows_.push_back(Flow{ev_.id, ev_.ts, static_cast<int32_t>(ev_.pid), static_cast<int32_t>(ev_.tid), ev_.ph});
+        if (eq(ev_.cat, "ac2g") && ev_.has_id && ev_.has_ts && !ev_.bad) {
+          if (!fits<int32_t>(ev_.id)) {
+            ++st.out_of_range;
+            ++st.other_phases;
+            return true;
+          }
+          flows_.push_back(Flow{ev_.ts, static_cast<int32_t>(ev_.id), static_cast<int32_t>(ev_.pid),
+                                static_cast<int32_t>(ev_.tid), ev_.ph});
           ++st.events_kept;
         } else {
           ++st.other_phases;

@@ -31,7 +31,7 @@ inline bool is_launch_api(Cat c) { return c == Cat::kCudaRuntime || c == Cat::kC
 inline constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
 
 // The tables below are kept for every event of traces of many GB, so their fields are as narrow as the values
-// real traces hold allow (Event 48 bytes, GpuArgs 32, MemoryEvent 56, Flow 32). The reader checks every narrowed value:
+// real traces hold allow (Event 48 bytes, GpuArgs 32, MemoryEvent 56, Flow 24). The reader checks every narrowed value:
 // pids/tids beyond int32 (and string ones, "Spans") become stable negative ids, like the strings; ids, streams and
 // launch dimensions beyond their field are dropped (-1 / 0) and counted in ReadStats::out_of_range.
 
@@ -76,16 +76,17 @@ struct MemoryEvent {
   int8_t device_id = -1;
 };
 
-// One end of an "ac2g" flow (launch -> GPU activity), id = correlation.
+// One end of an "ac2g" flow (launch -> GPU activity), id = correlation (ids beyond int32: flow not kept, counted
+// in ReadStats::out_of_range).
 struct Flow {
-  int64_t id = 0;
   int64_t ts_ns = 0;
+  int32_t id = 0;
   int32_t pid = 0;
   int32_t tid = 0;
   char phase = 's';  // 's' start (on the launch), 'f' finish (on the GPU activity)
 };
 
-static_assert(sizeof(Event) == 48 && sizeof(GpuArgs) == 32 && sizeof(MemoryEvent) == 56 && sizeof(Flow) == 32);
+static_assert(sizeof(Event) == 48 && sizeof(GpuArgs) == 32 && sizeof(MemoryEvent) == 56 && sizeof(Flow) == 24);
 
 struct DeviceInfo {
   int64_t id = -1;
