@@ -112,7 +112,7 @@ hta() {
 }
 
 echo "infertune: $bin${BASELINE_BIN:+  (baseline: $BASELINE_BIN)}; best of $repeat by CPU time; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-biggest=$(find "$shared" -name '*.json.gz' -printf '%s %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)
+biggest=$( (find "$shared" -name '*.json.gz' -printf '%s %p\n' 2>/dev/null || true) | sort -n | tail -1 | cut -d' ' -f2-)
 if [ -n "$biggest" ]; then
   cp "$biggest" "$tmp/shared.json.gz"
   run "shared $(basename "$biggest") (gzip)" "$tmp/shared.json.gz"
