@@ -28,7 +28,7 @@ Result<std::unique_ptr<InputStream>> InputStream::open_file(const std::string& p
   std::unique_ptr<InputStream> s(new InputStream());
   s->file_ = f;
   s->raw_.resize(kRawChunk);
-  s->buf_.resize(kChunk + 1);
+  s->buf_.resize(kChunk + 1 + kPadding);
   s->raw_len_ = s->read_raw(s->raw_.data(), s->raw_.size());
   if (!s->error_.empty()) return input_error("cannot read trace " + path + ": " + s->error_);
   s->raw_consumed_ = s->raw_len_;
@@ -46,7 +46,7 @@ std::unique_ptr<InputStream> InputStream::from_memory(const char* data, size_t s
   s->mem_ = data;
   s->mem_size_ = size;
   s->raw_.resize(kRawChunk);
-  s->buf_.resize(kChunk + 1);
+  s->buf_.resize(kChunk + 1 + kPadding);
   s->raw_len_ = s->read_raw(s->raw_.data(), s->raw_.size());
   s->raw_consumed_ = s->raw_len_;
   s->gzip_ = s->raw_len_ >= 2 && static_cast<unsigned char>(s->raw_[0]) == 0x1f &&
@@ -125,6 +125,45 @@ size_t InputStream::inflate_some(char* dst, size_t n) {
   return produced;
 }
 
+size_t InputStream::decode_into(char* dst, size_t n) {
+  if (eof_ || !error_.empty()) return 0;
+  size_t got = 0;
+  if (gzip_) {
+    got = inflate_some(dst, n);
+  } else if (raw_pos_ < raw_len_) {
+    // Plain: first what the magic sniff read, then straight from the source.
+    got = std::min(n, raw_len_ - raw_pos_);
+    std::memcpy(dst, raw_.data() + raw_pos_, got);
+    raw_pos_ += got;
+  } else if (!raw_eof_) {
+    got = read_raw(dst, n);
+    raw_consumed_ += got;
+  }
+  if (got == 0 && error_.empty()) eof_ = true;
+  return got;
+}
+
+bool InputStream::more(char*& keep, char*& pos) {
+  size_t kept = static_cast<size_t>(data_end_ - keep);
+  size_t pos_off = static_cast<size_t>(pos - keep);
+  consumed_ += static_cast<uint64_t>(keep - buf_.data());
+  if (kept > 0 && keep != buf_.data()) std::memmove(buf_.data(), keep, kept);
+  // Read into what the buffer has room for; it only grows when a kept token fills most of it.
+  size_t room = buf_.size() - 1 - kPadding - kept;
+  if (room < kChunk / 2) {
+    buf_.resize(kept + kChunk + 1 + kPadding);
+    room = kChunk;
+  }
+  size_t n = decode_into(buf_.data() + kept, room);
+  keep = buf_.data();
+  pos = keep + pos_off;
+  data_end_ = buf_.data() + kept + n;
+  *data_end_ = '\0';
+  end_ = data_end_ > pos ? data_end_ : pos + 1;  // Peek/Take at the end see the sentinel
+  cur_ = pos;
+  return n > 0;
+}
+
 void InputStream::refill() {
   if (eof_ || !error_.empty()) {
     cur_ = buf_.data();
@@ -133,30 +172,16 @@ void InputStream::refill() {
     return;
   }
   if (end_ > buf_.data()) consumed_ += static_cast<uint64_t>(end_ - buf_.data());
-  size_t n = 0;
-  if (gzip_) {
-    n = inflate_some(buf_.data(), kChunk);
-  } else {
-    // Plain: first what the magic sniff read, then straight from the source.
-    if (raw_pos_ < raw_len_) {
-      n = std::min(kChunk, raw_len_ - raw_pos_);
-      std::memcpy(buf_.data(), raw_.data() + raw_pos_, n);
-      raw_pos_ += n;
-    } else if (!raw_eof_) {
-      n = read_raw(buf_.data(), kChunk);
-      raw_consumed_ += n;
-    }
-  }
+  size_t n = decode_into(buf_.data(), kChunk);
   if (n == 0) {
-    if (error_.empty()) eof_ = true;
-    cur_ = buf_.data();
+    cur_ = data_end_ = buf_.data();
     end_ = cur_ + 1;
     buf_[0] = '\0';
     return;
   }
   buf_[n] = '\0';
   cur_ = buf_.data();
-  end_ = cur_ + n;
+  end_ = data_end_ = cur_ + n;
 }
 
 }  // namespace infertune::trace

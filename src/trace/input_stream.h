@@ -1,7 +1,10 @@
 #pragma once
-// A byte stream over a trace file, plain or gzip (detected by the magic bytes, not the name), read in chunks.
-// It is the input stream RapidJSON's SAX reader pulls from (Peek/Take/Tell), so memory stays bounded by the
-// chunk size whatever the file size. Offsets are 64-bit: files over 4 GiB work.
+// A byte stream over a trace file, plain or gzip (detected by the magic bytes, not the name), read in chunks, so
+// memory stays bounded by the chunk size whatever the file size. Offsets are 64-bit: files over 4 GiB work.
+//
+// Two ways to read: byte by byte (Peek/Take/Tell, the RapidJSON stream concept), or by window: the decoded bytes
+// [window_begin(), window_end()) are followed by a '\0' sentinel; more() appends the next chunk while keeping the
+// bytes from a given position on (a token that straddles two chunks stays contiguous).
 
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +29,19 @@ class InputStream {
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
 
+  // ---- window access ----
+  char* window_begin() { return buf_.data(); }
+  char* window_end() { return data_end_; }
+  // Absolute offset (in the decoded data) of a position inside the window.
+  uint64_t offset_of(const char* p) const { return consumed_ + static_cast<uint64_t>(p - buf_.data()); }
+  // Drops the bytes before `keep`, moves the rest to the front and appends the next decoded chunk (the buffer
+  // grows when the kept part is large). `keep` and `pos` (both inside the window) are updated to the moved bytes.
+  // False when nothing more comes (end of data, or error()); the window then still holds the kept bytes.
+  bool more(char*& keep, char*& pos);
+
+  // Bytes readable after the sentinel (zeros), so 16-byte loads that start at or before it stay inside.
+  static constexpr size_t kPadding = 64;
+
   Ch Peek() const { return *cur_; }
   Ch Take() {
     Ch c = *cur_;
@@ -49,7 +65,8 @@ class InputStream {
  private:
   InputStream() = default;
   void refill();
-  size_t read_raw(char* dst, size_t n);  // from the file or the memory block
+  size_t decode_into(char* dst, size_t n);  // the next decoded bytes; 0 at the end or on error
+  size_t read_raw(char* dst, size_t n);     // from the file or the memory block
   size_t inflate_some(char* dst, size_t n);
 
   std::FILE* file_ = nullptr;
@@ -68,7 +85,8 @@ class InputStream {
   std::vector<char> buf_;  // decoded bytes + one '\0' sentinel
   char* cur_ = nullptr;
   char* end_ = nullptr;
-  uint64_t consumed_ = 0;  // bytes before buf_[0]
+  char* data_end_ = nullptr;  // end of the decoded bytes in buf_ (end_ may point past a lone sentinel)
+  uint64_t consumed_ = 0;     // bytes before buf_[0]
   bool eof_ = false;
   std::string error_;
 };

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <limits>
 #include <map>
-#include <unordered_map>
 
 #include "trace/numbers.h"
 
@@ -69,7 +68,9 @@ Intervals merge_intervals(Intervals v) {
 
 void build_host(const Trace& t, Model& m) {
   const size_t n = t.events.size();
+  reserve_table(m.parent, n);
   m.parent.assign(n, kNoIndex);
+  reserve_table(m.flags, n);
   m.flags.assign(n, 0);
   // Name classes, once per distinct name.
   std::vector<uint8_t> name_flags(t.strings.size(), 0);
@@ -105,6 +106,7 @@ void build_host(const Trace& t, Model& m) {
   // Python frames: their own stacks, then the innermost frame around each host event (merge of both orders).
   std::vector<uint32_t> py = nesting_order(t, true);
   if (!py.empty()) {
+    reserve_table(m.py_frame, n);
     m.py_frame.assign(n, kNoIndex);
     assign_parents(t, py, m.parent);
     std::vector<uint32_t> stack;
@@ -179,11 +181,29 @@ bool is_dataloader_name(const std::string& n) {
   return starts(n, "enumerate(DataLoader)") || contains(n, "DataLoaderIter.__next__");
 }
 
+namespace {
+
+// (id, event) pairs sorted by id then event: a compact index (8 bytes an entry, no hash nodes) whose lookup
+// finds the first event in file order with that id.
+struct IdIndex {
+  int32_t id;
+  uint32_t event;
+  bool operator<(const IdIndex& o) const { return id != o.id ? id < o.id : event < o.event; }
+};
+
+uint32_t find_id(const std::vector<IdIndex>& v, int32_t id) {
+  auto it = std::lower_bound(v.begin(), v.end(), IdIndex{id, 0});
+  return it != v.end() && it->id == id ? it->event : kNoIndex;
+}
+
+}  // namespace
+
 Model build_model(const Trace& t) {
   Model m;
   m.trace = &t;
-  std::unordered_map<int64_t, uint32_t> launch_by_corr;
-  std::unordered_map<int64_t, uint32_t> op_by_ext;
+  std::vector<IdIndex> launch_by_corr;
+  std::vector<IdIndex> op_by_ext;
+  size_t gpu_events = 0;
   int64_t first = std::numeric_limits<int64_t>::max(), last = std::numeric_limits<int64_t>::min();
   constexpr std::string_view kStep = "ProfilerStep#";
   for (uint32_t i = 0; i < t.events.size(); ++i) {
@@ -191,11 +211,12 @@ Model build_model(const Trace& t) {
     first = std::min(first, e.ts_ns);
     last = std::max(last, e.end_ns());
     if (is_launch_api(e.cat) && e.correlation >= 0) {
-      launch_by_corr.emplace(e.correlation, i);
+      launch_by_corr.push_back({e.correlation, i});
       ++m.launch_calls;
     } else if (e.cat == Cat::kCpuOp && e.external_id > 0) {
-      op_by_ext.emplace(e.external_id, i);
+      op_by_ext.push_back({e.external_id, i});
     }
+    if (is_gpu_activity(e.cat)) ++gpu_events;
     if (e.cat == Cat::kUserAnnotation || e.cat == Cat::kCpuOp) {
       const std::string& name = t.name_of(e);
       if (name.size() > kStep.size() && name.compare(0, kStep.size(), kStep) == 0) {
@@ -210,6 +231,9 @@ Model build_model(const Trace& t) {
     m.first_ns = first;
     m.last_ns = last;
   }
+  std::sort(launch_by_corr.begin(), launch_by_corr.end());
+  std::sort(op_by_ext.begin(), op_by_ext.end());
+  reserve_table(m.activities, gpu_events);
   std::map<std::pair<int32_t, int32_t>, StreamStats> streams;
   for (uint32_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
@@ -223,20 +247,14 @@ Model build_model(const Trace& t) {
     a.kind = e.cat == Cat::kKernel ? ActivityKind::kKernel
                                    : (e.cat == Cat::kGpuMemcpy ? ActivityKind::kMemcpy : ActivityKind::kMemset);
     if (e.correlation >= 0) {
-      auto it = launch_by_corr.find(e.correlation);
-      if (it != launch_by_corr.end()) {
-        a.launch = it->second;
-        ++m.linked_activities;
-      }
+      a.launch = find_id(launch_by_corr, e.correlation);
+      if (a.launch != kNoIndex) ++m.linked_activities;
     }
-    int64_t ext = e.external_id;
+    int32_t ext = e.external_id;
     if (ext <= 0 && a.launch != kNoIndex) ext = t.events[a.launch].external_id;
     if (ext > 0) {
-      auto it = op_by_ext.find(ext);
-      if (it != op_by_ext.end()) {
-        a.op = it->second;
-        ++m.activities_with_op;
-      }
+      a.op = find_id(op_by_ext, ext);
+      if (a.op != kNoIndex) ++m.activities_with_op;
     }
     switch (a.kind) {
       case ActivityKind::kKernel: ++m.kernels; break;
@@ -258,6 +276,9 @@ Model build_model(const Trace& t) {
     if (m.devices.empty() || m.devices.back() != key.first) m.devices.push_back(key.first);
   }
   std::sort(m.steps.begin(), m.steps.end(), [](const Step& x, const Step& y) { return x.ts_ns < y.ts_ns; });
+  // The id indexes are done: free them before the host trees are built (peak memory).
+  std::vector<IdIndex>().swap(launch_by_corr);
+  std::vector<IdIndex>().swap(op_by_ext);
   build_host(t, m);
   return m;
 }

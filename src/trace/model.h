@@ -20,8 +20,8 @@ struct GpuActivity {
   uint32_t event = kNoIndex;   // index into Trace::events
   uint32_t launch = kNoIndex;  // the cuda_runtime/cuda_driver event with the same correlation id, if captured
   uint32_t op = kNoIndex;      // the cpu_op with the same External id, if any
-  int32_t device = -1;
-  int32_t stream = -1;
+  int16_t stream = -1;         // as in Event (32 bytes an activity)
+  int8_t device = -1;
   ActivityKind kind = ActivityKind::kKernel;
 };
 

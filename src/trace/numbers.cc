@@ -11,7 +11,26 @@ __extension__ typedef __int128 i128;
 __extension__ typedef unsigned __int128 u128;
 }  // namespace
 
+namespace {
+// Up to 18 decimal digits always fit int64: the common case, without 128-bit arithmetic. False when `t` is not
+// [-]digits of that length (the caller then takes the general path).
+bool short_int(std::string_view t, int64_t& out) {
+  size_t i = t.size() > 0 && t[0] == '-' ? 1 : 0;
+  size_t n = t.size() - i;
+  if (n == 0 || n > 18) return false;
+  int64_t v = 0;
+  for (; i < t.size(); ++i) {
+    auto d = static_cast<unsigned>(t[i] - '0');
+    if (d > 9) return false;
+    v = v * 10 + static_cast<int64_t>(d);
+  }
+  out = t[0] == '-' ? -v : v;
+  return true;
+}
+}  // namespace
+
 IntParse parse_int64(std::string_view t, int64_t& out) {
+  if (short_int(t, out)) return IntParse::kOk;
   if (t.empty()) return IntParse::kNotInteger;
   size_t i = 0;
   bool neg = false;
@@ -35,6 +54,37 @@ IntParse parse_int64(std::string_view t, int64_t& out) {
 }
 
 std::optional<int64_t> parse_us_to_ns(std::string_view t) {
+  {
+    // Fast path for what Kineto writes: [-]digits[.d{1,3}] with at most 15 integer digits (exact in int64).
+    size_t i = t.size() > 0 && t[0] == '-' ? 1 : 0;
+    int64_t whole = 0;
+    size_t start = i;
+    for (; i < t.size() && i - start <= 15; ++i) {
+      auto d = static_cast<unsigned>(t[i] - '0');
+      if (d > 9) break;
+      whole = whole * 10 + static_cast<int64_t>(d);
+    }
+    size_t int_digits = i - start;
+    if (int_digits > 0 && int_digits <= 15) {
+      int64_t frac = 0;
+      int frac_digits = 0;
+      bool ok = true;
+      if (i < t.size() && t[i] == '.') {
+        ++i;
+        for (; i < t.size() && frac_digits < 4; ++i, ++frac_digits) {
+          auto d = static_cast<unsigned>(t[i] - '0');
+          if (d > 9) break;
+          frac = frac * 10 + static_cast<int64_t>(d);
+        }
+        ok = frac_digits >= 1 && frac_digits <= 3;
+        for (int k = frac_digits; k < 3; ++k) frac *= 10;
+      }
+      if (ok && i == t.size()) {
+        int64_t v = whole * 1000 + frac;
+        return t[0] == '-' ? -v : v;
+      }
+    }
+  }
   size_t i = 0, n = t.size();
   bool neg = false;
   if (i < n && t[i] == '-') {

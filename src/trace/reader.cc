@@ -1,14 +1,17 @@
 #include "trace/reader.h"
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
+#include <sys/mman.h>
 
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
+#include <new>
+#include <type_traits>
 
 #include "trace/input_stream.h"
 #include "trace/numbers.h"
+#include "trace/reader_json.h"
 
 namespace infertune::trace {
 
@@ -33,10 +36,94 @@ uint64_t ReadStats::skipped_total() const {
   return n;
 }
 
+void advise_huge_pages(const void* p, size_t bytes) {
+#if defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (p == nullptr || bytes < kHuge) return;
+  uintptr_t start = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);  // advice only
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 namespace {
+
+// An append-only table kept in fixed-size blocks while reading, so growing it never copies nor doubles the
+// memory; moved into an exactly sized vector at the end, block by block (each block freed once copied), so
+// the peak is the table plus one block.
+template <class T>
+class BlockTable {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+ public:
+  static constexpr size_t kBlockBytes = size_t{4} << 20;  // two huge pages, allocated aligned to them
+  static constexpr size_t kPerBlock = kBlockBytes / sizeof(T);
+
+  void push_back(const T& v) {
+    if (fill_ == kPerBlock || blocks_.empty()) {
+      void* mem = ::operator new(kBlockBytes, kAlign);
+      advise_huge_pages(mem, kBlockBytes);  // before the first write
+      blocks_.emplace_back(static_cast<T*>(mem));
+      fill_ = 0;
+    }
+    std::memcpy(static_cast<void*>(blocks_.back().get() + fill_), &v, sizeof(T));
+    ++fill_;
+    ++size_;
+  }
+  size_t size() const { return size_; }
+  void move_to(std::vector<T>& out) {
+    out.clear();
+    reserve_table(out, size_);
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      size_t n = b + 1 == blocks_.size() ? fill_ : kPerBlock;
+      out.insert(out.end(), blocks_[b].get(), blocks_[b].get() + n);
+      blocks_[b].reset();
+    }
+    blocks_.clear();
+    size_ = fill_ = 0;
+  }
+
+ private:
+  static constexpr std::align_val_t kAlign{size_t{2} << 20};
+  struct Free {
+    void operator()(T* p) const { ::operator delete(static_cast<void*>(p), kAlign); }
+  };
+  std::vector<std::unique_ptr<T, Free>> blocks_;
+  size_t fill_ = 0;
+  size_t size_ = 0;
+};
+
+// k == lit with the length known at compile time, so the comparison is a few inlined loads (key matching runs
+// for every key of every event).
+template <size_t N>
+inline bool eq(std::string_view k, const char (&lit)[N]) {
+  return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
+template <class T>
+bool fits(int64_t v) {
+  return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
+}
+
+// `v` in the narrower field type; `absent` (and `narrowed` set) when it does not fit.
+template <class T>
+T narrow(int64_t v, T absent, bool& narrowed) {
+  if (fits<T>(v)) return static_cast<T>(v);
+  narrowed = true;
+  return absent;
+}
 
 bool valid_utf8(std::string_view s) {
   size_t i = 0, n = s.size();
+  // Names are nearly always ASCII: skip 8 bytes at a time while no byte has its high bit set.
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080u) break;
+  }
   while (i < n) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
@@ -73,37 +160,43 @@ bool valid_utf8(std::string_view s) {
 }
 
 bool category_of(std::string_view c, Cat& out) {
-  struct Entry {
-    std::string_view name;
-    Cat cat;
-  };
-  static constexpr Entry kTable[] = {
-      {"cpu_op", Cat::kCpuOp},
-      {"user_annotation", Cat::kUserAnnotation},
-      {"python_function", Cat::kPythonFunction},
-      {"cuda_runtime", Cat::kCudaRuntime},
-      {"cuda_driver", Cat::kCudaDriver},
-      {"kernel", Cat::kKernel},
-      {"gpu_memcpy", Cat::kGpuMemcpy},
-      {"gpu_memset", Cat::kGpuMemset},
-      {"gpu_user_annotation", Cat::kGpuUserAnnotation},
-      // 2021 schema
-      {"Operator", Cat::kCpuOp},
-      {"Runtime", Cat::kCudaRuntime},
-      {"Kernel", Cat::kKernel},
-      {"Memcpy", Cat::kGpuMemcpy},
-      {"Memset", Cat::kGpuMemset},
-  };
-  for (const auto& e : kTable) {
-    if (e.name == c) {
-      out = e.cat;
-      return true;
-    }
+  Cat r{};
+  if (eq(c, "cpu_op")) {
+    r = Cat::kCpuOp;
+  } else if (eq(c, "python_function")) {
+    r = Cat::kPythonFunction;
+  } else if (eq(c, "cuda_runtime")) {
+    r = Cat::kCudaRuntime;
+  } else if (eq(c, "kernel")) {
+    r = Cat::kKernel;
+  } else if (eq(c, "user_annotation")) {
+    r = Cat::kUserAnnotation;
+  } else if (eq(c, "cuda_driver")) {
+    r = Cat::kCudaDriver;
+  } else if (eq(c, "gpu_memcpy")) {
+    r = Cat::kGpuMemcpy;
+  } else if (eq(c, "gpu_memset")) {
+    r = Cat::kGpuMemset;
+  } else if (eq(c, "gpu_user_annotation")) {
+    r = Cat::kGpuUserAnnotation;
+  } else if (eq(c, "Operator")) {  // 2021 schema
+    r = Cat::kCpuOp;
+  } else if (eq(c, "Runtime")) {
+    r = Cat::kCudaRuntime;
+  } else if (eq(c, "Kernel")) {
+    r = Cat::kKernel;
+  } else if (eq(c, "Memcpy")) {
+    r = Cat::kGpuMemcpy;
+  } else if (eq(c, "Memset")) {
+    r = Cat::kGpuMemset;
+  } else {
+    return false;
   }
-  return false;
+  out = r;
+  return true;
 }
 
-// "stream 7" -> 7 (2021 string tids); other strings get a stable negative id.
+// "stream 7" -> 7 (2021 string tids); other strings, and numbers beyond int32, get a stable negative id.
 int64_t id_from_string(std::string_view s, StringTable& strings) {
   size_t end = s.size();
   while (end > 0 && s[end - 1] == ' ') --end;
@@ -111,7 +204,7 @@ int64_t id_from_string(std::string_view s, StringTable& strings) {
   while (start > 0 && s[start - 1] >= '0' && s[start - 1] <= '9') --start;
   if (start < end && end - start < 18) {
     int64_t v = 0;
-    if (parse_int64(s.substr(start, end - start), v) == IntParse::kOk) return v;
+    if (parse_int64(s.substr(start, end - start), v) == IntParse::kOk && fits<int32_t>(v)) return v;
   }
   return -1 - static_cast<int64_t>(strings.intern(s));
 }
@@ -121,7 +214,11 @@ int64_t id_from_string(std::string_view s, StringTable& strings) {
 constexpr int64_t kMaxTsNs = int64_t{1} << 62;   // ~146 years
 constexpr int64_t kMaxDurNs = int64_t{1} << 50;  // ~13 days
 
-enum class Where : uint8_t { kTop, kEvents, kEvent, kArgs, kArgArray, kDevices, kDevice, kSkip };
+// Where the SAX walk is; each element of traceEvents is read by Handler::ParseObject, not through it.
+enum class Where : uint8_t { kTop, kEvents, kDevices, kDevice, kSkip };
+
+// Longest args["Input Dims"] text kept; longer ones (thousands of TensorList inputs) are dropped, not truncated.
+constexpr size_t kMaxDimsText = size_t{1} << 16;
 
 enum class TopKey : uint8_t { kOther, kTraceEvents, kDisplayTimeUnit, kBaseTime, kDevices, kSchemaVersion };
 enum class EvKey : uint8_t { kOther, kPh, kCat, kName, kPid, kTid, kTs, kDur, kId, kArgs };
@@ -141,6 +238,7 @@ enum class ArgKey : uint8_t {
   kAddr,
   kDeviceType,
   kDeviceId,
+  kInputDims,
 };
 enum class DevKey : uint8_t { kOther, kId, kName, kNumSms, kTotalMem, kMajor, kMinor };
 
@@ -150,17 +248,25 @@ struct RawEvent {
   std::string cat, name;
   int64_t pid = 0, tid = 0, ts = 0, dur = 0, id = 0;
   int64_t correlation = -1, external_id = -1, stream = -1, device = -1;
-  GpuArgs gpu;
+  struct {  // GpuArgs before its fields are narrowed
+    int64_t grid[3] = {0, 0, 0};
+    int64_t block[3] = {0, 0, 0};
+    int64_t registers_per_thread = -1;
+    float occupancy_pct = -1;
+    int64_t bytes = -1;
+  } gpu;
   bool has_gpu_args = false;
   int64_t bytes = 0, total_alloc = -1, total_reserved = -1, addr = -1, device_type = -1, device_id = -1;
+  std::string dims;  // compact JSON of args["Input Dims"]; empty when absent or dropped
   void reset() {
+    dims.clear();
     ph = 0;
     has_ts = has_dur = bad = bad_utf8 = has_id = false;
     cat.clear();
     name.clear();
     pid = tid = ts = dur = id = 0;
     correlation = external_id = stream = device = -1;
-    gpu = GpuArgs{};
+    gpu = decltype(gpu){};
     has_gpu_args = false;
     bytes = 0;
     total_alloc = total_reserved = addr = device_type = device_id = -1;
@@ -169,34 +275,17 @@ struct RawEvent {
 
 class Handler {
  public:
-  explicit Handler(Trace& t) : t_(t) { stack_.reserve(64); }
+  explicit Handler(Trace& t) : t_(t), skip_{this} { stack_.reserve(64); }
 
   std::string error;  // set when the handler stops the parse (wrong shape)
 
+  // ---- SAX callbacks: the top level, deviceProperties, and traceEvents elements that are not objects ----
   bool Null() { return scalar(); }
   bool Bool(bool) { return scalar(); }
-  bool Int(int) { return scalar(); }
-  bool Uint(unsigned) { return scalar(); }
-  bool Int64(int64_t) { return scalar(); }
-  bool Uint64(uint64_t) { return scalar(); }
-  bool Double(double) { return scalar(); }
 
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
-    std::string_view text(s, len);
+  bool RawNumber(std::string_view text) {
     if (stack_.empty()) return top_shape_error();
     switch (stack_.back()) {
-      case Where::kEvent: event_number(text); break;
-      case Where::kArgs: arg_number(text); break;
-      case Where::kArgArray: {
-        int64_t v = 0;
-        if (array_index_ < 3 && int_of(text, v)) {
-          int32_t* dst = array_is_grid_ ? ev_.gpu.grid : ev_.gpu.block;
-          dst[array_index_] = static_cast<int32_t>(v);
-          ev_.has_gpu_args = true;
-        }
-        ++array_index_;
-        break;
-      }
       case Where::kTop: {
         int64_t v = 0;
         if (top_key_ == TopKey::kBaseTime && int_of(text, v)) t_.base_time_ns = v;
@@ -210,36 +299,9 @@ class Handler {
     return true;
   }
 
-  bool String(const char* s, rapidjson::SizeType len, bool) {
-    std::string_view text(s, len);
+  bool String(std::string_view text) {
     if (stack_.empty()) return top_shape_error();
     switch (stack_.back()) {
-      case Where::kEvent:
-        switch (ev_key_) {
-          case EvKey::kPh: ev_.ph = len == 1 ? s[0] : '?'; break;
-          case EvKey::kCat:
-            ev_.cat.assign(text);
-            if (!valid_utf8(text)) ev_.bad_utf8 = true;
-            break;
-          case EvKey::kName:
-            ev_.name.assign(text);
-            if (!valid_utf8(text)) ev_.bad_utf8 = true;
-            break;
-          case EvKey::kPid: ev_.pid = id_from_string(text, t_.strings); break;
-          case EvKey::kTid: ev_.tid = id_from_string(text, t_.strings); break;
-          case EvKey::kTs:
-          case EvKey::kDur: ev_.bad = true; break;
-          default: break;
-        }
-        break;
-      case Where::kArgs:
-        if (arg_key_ == ArgKey::kStream) {
-          // ROCm writes the stream as a hex string ("0x0").
-          if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-            ev_.stream = static_cast<int64_t>(std::strtoull(std::string(text.substr(2)).c_str(), nullptr, 16));
-          }
-        }
-        break;
       case Where::kTop:
         if (top_key_ == TopKey::kDisplayTimeUnit) t_.display_time_unit.assign(text);
         break;
@@ -252,17 +314,17 @@ class Handler {
     return true;
   }
 
-  bool Key(const char* s, rapidjson::SizeType len, bool) {
-    std::string_view k(s, len);
+  bool Key(std::string_view k) {
     switch (stack_.back()) {
       case Where::kTop: top_key_ = top_key(k); break;
-      case Where::kEvent: ev_key_ = event_key(k); break;
-      case Where::kArgs: arg_key_ = arg_key(k); break;
       case Where::kDevice: dev_key_ = dev_key(k); break;
       default: break;
     }
     return true;
   }
+
+  // Each element of traceEvents that is an object is read by ParseObject.
+  bool WantsObject() const { return !stack_.empty() && stack_.back() == Where::kEvents; }
 
   bool StartObject() {
     if (stack_.empty()) {
@@ -270,20 +332,6 @@ class Handler {
       return true;
     }
     switch (stack_.back()) {
-      case Where::kEvents:
-        ev_.reset();
-        ev_key_ = EvKey::kOther;
-        large_in_event_ = false;
-        stack_.push_back(Where::kEvent);
-        break;
-      case Where::kEvent:
-        if (ev_key_ == EvKey::kArgs) {
-          arg_key_ = ArgKey::kOther;
-          stack_.push_back(Where::kArgs);
-        } else {
-          stack_.push_back(Where::kSkip);
-        }
-        break;
       case Where::kDevices:
         dev_ = DeviceInfo{};
         dev_key_ = DevKey::kOther;
@@ -294,10 +342,9 @@ class Handler {
     return true;
   }
 
-  bool EndObject(rapidjson::SizeType) {
+  bool EndObject(int) {
     Where w = stack_.back();
     stack_.pop_back();
-    if (w == Where::kEvent) finish_event();
     if (w == Where::kDevice) t_.devices.push_back(std::move(dev_));
     return true;
   }
@@ -320,15 +367,6 @@ class Handler {
           stack_.push_back(Where::kSkip);
         }
         break;
-      case Where::kArgs:
-        if (arg_key_ == ArgKey::kGrid || arg_key_ == ArgKey::kBlock) {
-          array_is_grid_ = arg_key_ == ArgKey::kGrid;
-          array_index_ = 0;
-          stack_.push_back(Where::kArgArray);
-        } else {
-          stack_.push_back(Where::kSkip);
-        }
-        break;
       case Where::kEvents:
         element_not_object();
         stack_.push_back(Where::kSkip);
@@ -338,12 +376,68 @@ class Handler {
     return true;
   }
 
-  bool EndArray(rapidjson::SizeType) {
+  bool EndArray(int) {
     stack_.pop_back();
     return true;
   }
 
+  // ---- one event object, read directly (the scanner is at its '{') ----
+  // What each value does, by key: ph/cat/name/pid/tid/ts/dur/id/args as described at RawEvent; ts or dur given
+  // as a string or literal make the event malformed; every other value, and the nested parts of values not
+  // used, are only checked for integers beyond int64 (counted).
+  template <class L>
+  JsonStatus ParseObject(L& lx) {
+    ev_.reset();
+    large_in_event_ = false;
+    lx.advance();
+    JsonStatus s = JsonStatus::kOk;
+    std::string_view key, text;
+    if (!lx.ws()) return lx.fail("missing a key or '}' in an object");
+    if (lx.peek() != '}') {
+      for (;;) {
+        if (lx.peek() != '"') return lx.fail("missing a key (a string) in an object");
+        if ((s = lx.string(key)) != JsonStatus::kOk) return s;
+        EvKey k = event_key(key);  // before the next scan step: a refill may move the key's bytes
+        if (!lx.ws() || lx.peek() != ':') return lx.fail("missing ':' after a key in an object");
+        lx.advance();
+        if (!lx.ws()) return lx.fail("the data ends where a value was expected");
+        char c = lx.peek();
+        if (c == '"') {
+          if ((s = lx.string(text)) != JsonStatus::kOk) return s;
+          event_string(k, text);
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+          if ((s = lx.number(text)) != JsonStatus::kOk) return s;
+          event_number(k, text);
+        } else if (c == '{' && k == EvKey::kArgs) {
+          if ((s = parse_args(lx)) != JsonStatus::kOk) return s;
+        } else {
+          if ((s = lx.value(skip_)) != JsonStatus::kOk) return s;
+          if (c != '{' && c != '[' && (k == EvKey::kTs || k == EvKey::kDur)) ev_.bad = true;  // a literal
+        }
+        if (!lx.ws()) return lx.fail("missing ',' or '}' in an object");
+        c = lx.peek();
+        if (c == ',') {
+          lx.advance();
+          if (!lx.ws()) return lx.fail("missing a key in an object");
+          continue;
+        }
+        if (c == '}') break;
+        return lx.fail("missing ',' or '}' in an object");
+      }
+    }
+    lx.advance();  // the '}'
+    return finish_event() ? JsonStatus::kOk : lx.stopped();
+  }
+
   bool saw_events() const { return saw_events_; }
+
+  // Moves the tables read into the Trace (exactly sized).
+  void finish() {
+    events_.move_to(t_.events);
+    gpu_args_.move_to(t_.gpu_args);
+    memory_.move_to(t_.memory);
+    flows_.move_to(t_.flows);
+  }
 
  private:
   bool top_shape_error() {
@@ -353,8 +447,206 @@ class Handler {
   bool scalar() {
     if (stack_.empty()) return top_shape_error();
     if (stack_.back() == Where::kEvents) element_not_object();
-    if (stack_.back() == Where::kEvent && (ev_key_ == EvKey::kTs || ev_key_ == EvKey::kDur)) ev_.bad = true;
     return true;
+  }
+
+  // SAX handlers for the parts of an event read through the generic walk.
+  // Values not used: only integers beyond int64 are noted.
+  struct Skip {
+    Handler* h;
+    bool WantsObject() const { return false; }
+    template <class L>
+    JsonStatus ParseObject(L&) {
+      return JsonStatus::kOk;
+    }
+    bool Null() { return true; }
+    bool Bool(bool) { return true; }
+    bool RawNumber(std::string_view text) {
+      h->note_large(text);
+      return true;
+    }
+    bool String(std::string_view) { return true; }
+    bool Key(std::string_view) { return true; }
+    bool StartObject() { return true; }
+    bool EndObject(int) { return true; }
+    bool StartArray() { return true; }
+    bool EndArray(int) { return true; }
+  };
+  // args.grid / args.block: the first three integers of the array; nested values are not used.
+  struct Dim3 : Skip {
+    int64_t* dst;
+    int depth = 0;
+    int index = 0;
+    bool RawNumber(std::string_view text) {
+      if (depth != 1) {
+        this->h->note_large(text);
+        return true;
+      }
+      int64_t v = 0;
+      if (index < 3 && this->h->int_of(text, v)) {
+        dst[index] = v;
+        this->h->ev_.has_gpu_args = true;
+      }
+      ++index;
+      return true;
+    }
+    bool StartObject() {
+      ++depth;
+      return true;
+    }
+    bool EndObject(int) {
+      --depth;
+      return true;
+    }
+    bool StartArray() {
+      ++depth;
+      return true;
+    }
+    bool EndArray(int) {
+      --depth;
+      return true;
+    }
+  };
+  // args["Input Dims"] copied as compact JSON text.
+  struct Dims : Skip {
+    bool Null() { return this->h->dims_literal("null"); }
+    bool Bool(bool b) { return this->h->dims_literal(b ? "true" : "false"); }
+    bool RawNumber(std::string_view text) {
+      if (this->h->dims_separator()) this->h->ev_.dims.append(text);
+      return true;
+    }
+    bool String(std::string_view text) {
+      if (this->h->dims_separator()) this->h->dims_string(text);
+      return true;
+    }
+    bool Key(std::string_view k) {
+      if (this->h->dims_separator()) {
+        this->h->dims_string(k);
+        this->h->ev_.dims.push_back(':');
+      }
+      return true;
+    }
+    bool StartObject() { return open('{'); }
+    bool EndObject(int) { return close('}'); }
+    bool StartArray() { return open('['); }
+    bool EndArray(int) { return close(']'); }
+    bool open(char c) {
+      if (this->h->dims_separator()) this->h->ev_.dims.push_back(c);
+      return true;
+    }
+    bool close(char c) {
+      if (!this->h->dims_dropped_) this->h->ev_.dims.push_back(c);
+      return true;
+    }
+  };
+
+  void event_string(EvKey k, std::string_view text) {
+    switch (k) {
+      case EvKey::kPh: ev_.ph = text.size() == 1 ? text[0] : '?'; break;
+      case EvKey::kCat:
+        ev_.cat.assign(text);
+        if (!valid_utf8(text)) ev_.bad_utf8 = true;
+        break;
+      case EvKey::kName:
+        ev_.name.assign(text);
+        if (!valid_utf8(text)) ev_.bad_utf8 = true;
+        break;
+      case EvKey::kPid: ev_.pid = id_from_string(text, t_.strings); break;
+      case EvKey::kTid: ev_.tid = id_from_string(text, t_.strings); break;
+      case EvKey::kTs:
+      case EvKey::kDur: ev_.bad = true; break;
+      default: break;
+    }
+  }
+
+  // The args object of an event (the scanner at its '{').
+  template <class L>
+  JsonStatus parse_args(L& lx) {
+    lx.advance();
+    JsonStatus s = JsonStatus::kOk;
+    std::string_view key, text;
+    if (!lx.ws()) return lx.fail("missing a key or '}' in an object");
+    if (lx.peek() == '}') {
+      lx.advance();
+      return JsonStatus::kOk;
+    }
+    for (;;) {
+      if (lx.peek() != '"') return lx.fail("missing a key (a string) in an object");
+      if ((s = lx.string(key)) != JsonStatus::kOk) return s;
+      ArgKey k = arg_key(key);
+      if (!lx.ws() || lx.peek() != ':') return lx.fail("missing ':' after a key in an object");
+      lx.advance();
+      if (!lx.ws()) return lx.fail("the data ends where a value was expected");
+      char c = lx.peek();
+      if (c == '"') {
+        if ((s = lx.string(text)) != JsonStatus::kOk) return s;
+        // ROCm writes the stream as a hex string ("0x0").
+        if (k == ArgKey::kStream && text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+          ev_.stream = static_cast<int64_t>(std::strtoull(std::string(text.substr(2)).c_str(), nullptr, 16));
+        }
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        if ((s = lx.number(text)) != JsonStatus::kOk) return s;
+        arg_number(k, text);
+      } else if (c == '[' && (k == ArgKey::kGrid || k == ArgKey::kBlock)) {
+        Dim3 d{{this}, k == ArgKey::kGrid ? ev_.gpu.grid : ev_.gpu.block};
+        if ((s = lx.value(d)) != JsonStatus::kOk) return s;
+      } else if (c == '[' && k == ArgKey::kInputDims) {
+        if (!lx.compact_int_array(ev_.dims, kMaxDimsText)) {  // the common case, else the general walk
+          ev_.dims.clear();
+          dims_dropped_ = false;
+          Dims d{{this}};
+          if ((s = lx.value(d)) != JsonStatus::kOk) return s;
+          if (dims_dropped_ || ev_.dims.size() > kMaxDimsText) ev_.dims.clear();
+        }
+      } else {
+        if ((s = lx.value(skip_)) != JsonStatus::kOk) return s;
+      }
+      if (!lx.ws()) return lx.fail("missing ',' or '}' in an object");
+      c = lx.peek();
+      if (c == ',') {
+        lx.advance();
+        if (!lx.ws()) return lx.fail("missing a key in an object");
+        continue;
+      }
+      if (c == '}') {
+        lx.advance();
+        return JsonStatus::kOk;
+      }
+      return lx.fail("missing ',' or '}' in an object");
+    }
+  }
+  // Compact JSON text of args["Input Dims"]: a comma before every element but the first of its array/object.
+  // False once the text is dropped (too long, or invalid UTF-8): nothing more is appended, so memory stays
+  // bounded whatever the input.
+  bool dims_separator() {
+    if (ev_.dims.size() > kMaxDimsText) dims_dropped_ = true;
+    if (dims_dropped_) return false;
+    char last = ev_.dims.empty() ? '[' : ev_.dims.back();
+    if (last != '[' && last != '{' && last != ':') ev_.dims.push_back(',');
+    return true;
+  }
+  bool dims_literal(const char* text) {
+    if (dims_separator()) ev_.dims.append(text);
+    return true;
+  }
+  void dims_string(std::string_view text) {
+    if (!valid_utf8(text)) dims_dropped_ = true;  // the shapes are dropped, the event is kept
+    ev_.dims.push_back('"');
+    for (char c : text) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        ev_.dims.push_back('\\');
+        ev_.dims.push_back(c);
+      } else if (u < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        ev_.dims.append("\\u00");
+        ev_.dims.push_back(kHex[u >> 4]);
+        ev_.dims.push_back(kHex[u & 15]);
+      } else {
+        ev_.dims.push_back(c);
+      }
+    }
+    ev_.dims.push_back('"');
   }
   void element_not_object() {
     ++t_.stats.events_seen;
@@ -383,19 +675,19 @@ class Handler {
   static EvKey event_key(std::string_view k) {
     switch (k.size()) {
       case 2:
-        if (k == "ph") return EvKey::kPh;
-        if (k == "ts") return EvKey::kTs;
-        if (k == "id") return EvKey::kId;
+        if (eq(k, "ph")) return EvKey::kPh;
+        if (eq(k, "ts")) return EvKey::kTs;
+        if (eq(k, "id")) return EvKey::kId;
         break;
       case 3:
-        if (k == "cat") return EvKey::kCat;
-        if (k == "pid") return EvKey::kPid;
-        if (k == "tid") return EvKey::kTid;
-        if (k == "dur") return EvKey::kDur;
+        if (eq(k, "cat")) return EvKey::kCat;
+        if (eq(k, "pid")) return EvKey::kPid;
+        if (eq(k, "tid")) return EvKey::kTid;
+        if (eq(k, "dur")) return EvKey::kDur;
         break;
       case 4:
-        if (k == "name") return EvKey::kName;
-        if (k == "args") return EvKey::kArgs;
+        if (eq(k, "name")) return EvKey::kName;
+        if (eq(k, "args")) return EvKey::kArgs;
         break;
       default: break;
     }
@@ -404,36 +696,39 @@ class Handler {
   static ArgKey arg_key(std::string_view k) {
     switch (k.size()) {
       case 4:
-        if (k == "grid") return ArgKey::kGrid;
-        if (k == "Addr") return ArgKey::kAddr;
+        if (eq(k, "grid")) return ArgKey::kGrid;
+        if (eq(k, "Addr")) return ArgKey::kAddr;
         break;
       case 5:
-        if (k == "block") return ArgKey::kBlock;
-        if (k == "bytes" || k == "Bytes") return ArgKey::kBytes;
+        if (eq(k, "block")) return ArgKey::kBlock;
+        if (eq(k, "bytes") || eq(k, "Bytes")) return ArgKey::kBytes;
         break;
       case 6:
-        if (k == "stream") return ArgKey::kStream;
-        if (k == "device") return ArgKey::kDevice;
+        if (eq(k, "stream")) return ArgKey::kStream;
+        if (eq(k, "device")) return ArgKey::kDevice;
         break;
       case 9:
-        if (k == "Device Id") return ArgKey::kDeviceId;
+        if (eq(k, "Device Id")) return ArgKey::kDeviceId;
+        break;
+      case 10:
+        if (eq(k, "Input Dims")) return ArgKey::kInputDims;
         break;
       case 11:
-        if (k == "correlation") return ArgKey::kCorrelation;
-        if (k == "External id" || k == "external id") return ArgKey::kExternalId;
-        if (k == "Device Type") return ArgKey::kDeviceType;
+        if (eq(k, "correlation")) return ArgKey::kCorrelation;
+        if (eq(k, "External id") || eq(k, "external id")) return ArgKey::kExternalId;
+        if (eq(k, "Device Type")) return ArgKey::kDeviceType;
         break;
       case 14:
-        if (k == "Total Reserved") return ArgKey::kTotalReserved;
+        if (eq(k, "Total Reserved")) return ArgKey::kTotalReserved;
         break;
       case 15:
-        if (k == "Total Allocated") return ArgKey::kTotalAlloc;
+        if (eq(k, "Total Allocated")) return ArgKey::kTotalAlloc;
         break;
       case 20:
-        if (k == "registers per thread") return ArgKey::kRegisters;
+        if (eq(k, "registers per thread")) return ArgKey::kRegisters;
         break;
       case 25:
-        if (k == "est. achieved occupancy %") return ArgKey::kOccupancy;
+        if (eq(k, "est. achieved occupancy %")) return ArgKey::kOccupancy;
         break;
       default: break;
     }
@@ -449,9 +744,9 @@ class Handler {
     return DevKey::kOther;
   }
 
-  void event_number(std::string_view text) {
+  void event_number(EvKey k, std::string_view text) {
     int64_t v = 0;
-    switch (ev_key_) {
+    switch (k) {
       case EvKey::kTs:
       case EvKey::kDur: {
         auto ns = parse_us_to_ns(text);
@@ -459,7 +754,7 @@ class Handler {
           ev_.bad = true;
           return;
         }
-        if (ev_key_ == EvKey::kTs) {
+        if (k == EvKey::kTs) {
           ev_.ts = *ns;
           ev_.has_ts = true;
         } else {
@@ -469,10 +764,10 @@ class Handler {
         return;
       }
       case EvKey::kPid:
-        if (int_of(text, v)) ev_.pid = v;
+        if (int_of(text, v)) ev_.pid = fits<int32_t>(v) ? v : id_from_string(text, t_.strings);
         return;
       case EvKey::kTid:
-        if (int_of(text, v)) ev_.tid = v;
+        if (int_of(text, v)) ev_.tid = fits<int32_t>(v) ? v : id_from_string(text, t_.strings);
         return;
       case EvKey::kId:
         if (int_of(text, v)) {
@@ -484,9 +779,9 @@ class Handler {
     }
   }
 
-  void arg_number(std::string_view text) {
+  void arg_number(ArgKey k, std::string_view text) {
     int64_t v = 0;
-    switch (arg_key_) {
+    switch (k) {
       case ArgKey::kOther: note_large(text); return;
       case ArgKey::kOccupancy:
         if (auto d = parse_double(text)) {
@@ -497,13 +792,13 @@ class Handler {
       default: break;
     }
     if (!int_of(text, v)) return;
-    switch (arg_key_) {
+    switch (k) {
       case ArgKey::kCorrelation: ev_.correlation = v; break;
       case ArgKey::kExternalId: ev_.external_id = v; break;
       case ArgKey::kStream: ev_.stream = v; break;
       case ArgKey::kDevice: ev_.device = v; break;
       case ArgKey::kRegisters:
-        ev_.gpu.registers_per_thread = static_cast<int32_t>(v);
+        ev_.gpu.registers_per_thread = v;
         ev_.has_gpu_args = true;
         break;
       case ArgKey::kBytes:
@@ -533,7 +828,7 @@ class Handler {
     }
   }
 
-  void finish_event() {
+  bool finish_event() {
     ReadStats& st = t_.stats;
     ++st.events_seen;
     if (large_in_event_) {
@@ -542,127 +837,151 @@ class Handler {
     }
     if (ev_.bad_utf8) {
       ++st.invalid_utf8;
-      return;
+      return true;
     }
     switch (ev_.ph) {
       case 'X': {
         Cat cat{};
         if (!category_of(ev_.cat, cat)) {
           ++st.skipped_categories[ev_.cat.empty() ? std::string("(none)") : ev_.cat];
-          return;
+          return true;
         }
         if (ev_.bad || !ev_.has_ts || !ev_.has_dur || ev_.dur < 0 || ev_.dur > kMaxDurNs || ev_.ts > kMaxTsNs ||
             ev_.ts < -kMaxTsNs) {
           ++st.malformed;
-          return;
+          return true;
         }
+        bool narrowed = false;  // a value did not fit its field
         Event e;
         e.ts_ns = ev_.ts;
         e.dur_ns = ev_.dur;
-        e.pid = ev_.pid;
-        e.tid = ev_.tid;
-        e.correlation = ev_.correlation;
-        e.external_id = ev_.external_id;
+        e.pid = static_cast<int32_t>(ev_.pid);  // made to fit when read
+        e.tid = static_cast<int32_t>(ev_.tid);
+        e.correlation = narrow<int32_t>(ev_.correlation, -1, narrowed);
+        e.external_id = narrow<int32_t>(ev_.external_id, -1, narrowed);
         e.name = t_.strings.intern(ev_.name);
+        if (!ev_.dims.empty()) e.input_dims = t_.strings.intern(ev_.dims);
         e.cat = cat;
         if (is_gpu_activity(cat)) {
           // 2021 traces may lack args.stream: the tid is the stream ("stream 7").
-          e.stream = static_cast<int32_t>(ev_.stream >= 0 ? ev_.stream : ev_.tid);
-          e.device = static_cast<int32_t>(ev_.device >= 0 ? ev_.device : ev_.pid);
+          e.stream = narrow<int16_t>(ev_.stream >= 0 ? ev_.stream : ev_.tid, -1, narrowed);
+          e.device = narrow<int8_t>(ev_.device >= 0 ? ev_.device : ev_.pid, -1, narrowed);
           if (ev_.has_gpu_args) {
-            e.gpu_args = static_cast<uint32_t>(t_.gpu_args.size());
-            t_.gpu_args.push_back(ev_.gpu);
+            GpuArgs g;
+            for (int k = 0; k < 3; ++k) {
+              g.grid[k] = narrow<int32_t>(ev_.gpu.grid[k], 0, narrowed);
+              g.block[k] = narrow<int16_t>(ev_.gpu.block[k], 0, narrowed);
+            }
+            g.registers_per_thread = narrow<int16_t>(ev_.gpu.registers_per_thread, -1, narrowed);
+            g.occupancy_pct = ev_.gpu.occupancy_pct;
+            g.bytes = ev_.gpu.bytes;
+            e.gpu_args = static_cast<uint32_t>(gpu_args_.size());
+            gpu_args_.push_back(g);
           }
         } else {
-          e.stream = static_cast<int32_t>(ev_.stream);
-          e.device = static_cast<int32_t>(ev_.device);
+          // Host events: the stream and device args are not used (Triton ops carry a stream pointer here).
+          bool unused = false;
+          e.stream = narrow<int16_t>(ev_.stream, -1, unused);
+          e.device = narrow<int8_t>(ev_.device, -1, unused);
         }
-        t_.events.push_back(e);
+        if (narrowed) ++st.out_of_range;
+        if (events_.size() >= kNoIndex - 1) {
+          error = "more than 4 billion events: not supported";
+          return false;
+        }
+        events_.push_back(e);
         ++st.events_kept;
-        return;
+        return true;
       }
       case 'i':
       case 'I':
-        if (ev_.name == "[memory]") {
+        if (eq(ev_.name, "[memory]")) {
           if (ev_.bad || !ev_.has_ts) {
             ++st.malformed;
-            return;
+            return true;
           }
+          bool narrowed = false;
           MemoryEvent m;
           m.ts_ns = ev_.ts;
-          m.pid = ev_.pid;
-          m.tid = ev_.tid;
+          m.pid = static_cast<int32_t>(ev_.pid);
+          m.tid = static_cast<int32_t>(ev_.tid);
           m.bytes = ev_.bytes;
           m.total_allocated = ev_.total_alloc;
           m.total_reserved = ev_.total_reserved;
           m.addr = ev_.addr;
-          m.device_type = static_cast<int32_t>(ev_.device_type);
-          m.device_id = static_cast<int32_t>(ev_.device_id);
-          t_.memory.push_back(m);
+          m.device_type = narrow<int8_t>(ev_.device_type, -1, narrowed);
+          m.device_id = narrow<int8_t>(ev_.device_id, -1, narrowed);
+          if (narrowed) ++st.out_of_range;
+          memory_.push_back(m);
           ++st.events_kept;
         } else {
           ++st.other_phases;
         }
-        return;
+        return true;
       case 's':
       case 'f':
-        if (ev_.cat == "ac2g" && ev_.has_id && ev_.has_ts && !ev_.bad) {
-          t_.flows.push_back(Flow{ev_.id, ev_.ts, ev_.pid, ev_.tid, ev_.ph});
+        if (eq(ev_.cat, "ac2g") && ev_.has_id && ev_.has_ts && !ev_.bad) {
+          if (!fits<int32_t>(ev_.id)) {
+            ++st.out_of_range;
+            ++st.other_phases;
+            return true;
+          }
+          flows_.push_back(Flow{ev_.ts, static_cast<int32_t>(ev_.id), static_cast<int32_t>(ev_.pid),
+                                static_cast<int32_t>(ev_.tid), ev_.ph});
           ++st.events_kept;
         } else {
           ++st.other_phases;
         }
-        return;
-      case 'M': ++st.metadata_events; return;
+        return true;
+      case 'M': ++st.metadata_events; return true;
       case 0:
-      case '?': ++st.malformed; return;
-      default: ++st.other_phases; return;
+      case '?': ++st.malformed; return true;
+      default: ++st.other_phases; return true;
     }
   }
 
   Trace& t_;
+  Skip skip_;
+  BlockTable<Event> events_;
+  BlockTable<GpuArgs> gpu_args_;
+  BlockTable<MemoryEvent> memory_;
+  BlockTable<Flow> flows_;
   std::vector<Where> stack_;
   TopKey top_key_ = TopKey::kOther;
-  EvKey ev_key_ = EvKey::kOther;
-  ArgKey arg_key_ = ArgKey::kOther;
   DevKey dev_key_ = DevKey::kOther;
   RawEvent ev_;
   DeviceInfo dev_;
-  bool array_is_grid_ = false;
-  int array_index_ = 0;
   bool large_in_event_ = false;
   bool saw_events_ = false;
+  bool dims_dropped_ = false;  // the Input Dims text being built is too long or holds invalid UTF-8
 };
 
 Result<Trace> parse(InputStream& in, const std::string& label, Trace t) {
   t.gzip = in.gzip();
   Handler h(t);
-  rapidjson::Reader reader;
-  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
-  rapidjson::ParseResult pr = reader.Parse<kFlags>(in, h);
+  JsonScanner<Handler> scanner(in, h);
+  auto status = scanner.parse();
   if (!in.error().empty()) return input_error("cannot read trace " + label + ": " + in.error());
-  if (!pr) {
-    if (!h.error.empty()) return input_error("cannot read trace " + label + ": " + h.error);
-    std::string what = rapidjson::GetParseError_En(pr.Code());
-    if (pr.Code() == rapidjson::kParseErrorDocumentEmpty) {
+  switch (status) {
+    case JsonScanner<Handler>::Status::kOk: break;
+    case JsonScanner<Handler>::Status::kEmpty:
       return input_error("cannot read trace " + label + ": the file is empty (no JSON)");
-    }
-    bool at_end = in.at_eof();
-    return input_error("cannot read trace " + label + ": invalid JSON at byte " + std::to_string(pr.Offset()) +
-                       (t.gzip ? " of the decompressed data" : "") + " (" + what + ")" +
-                       (at_end ? "; the file looks truncated" : ""));
-  }
-  // Only whitespace may follow the document.
-  while (in.Peek() == ' ' || in.Peek() == '\n' || in.Peek() == '\r' || in.Peek() == '\t') in.Take();
-  if (!in.error().empty()) return input_error("cannot read trace " + label + ": " + in.error());
-  if (in.Peek() != '\0') {
-    return input_error("cannot read trace " + label + ": unexpected data after the JSON document at byte " +
-                       std::to_string(in.Tell()));
+    case JsonScanner<Handler>::Status::kHandlerStopped:
+      return input_error("cannot read trace " + label + ": " + h.error);
+    case JsonScanner<Handler>::Status::kSyntax:
+      if (scanner.trailing_data()) {
+        return input_error("cannot read trace " + label + ": unexpected data after the JSON document at byte " +
+                           std::to_string(scanner.error_offset()));
+      }
+      return input_error("cannot read trace " + label + ": invalid JSON at byte " +
+                         std::to_string(scanner.error_offset()) + (t.gzip ? " of the decompressed data" : "") + " (" +
+                         scanner.error() + ")" + (scanner.truncated() ? "; the file looks truncated" : ""));
   }
   if (!h.saw_events()) {
     return input_error("cannot read trace " + label + ": no \"traceEvents\" array (not a Chrome/Kineto trace)");
   }
-  t.json_bytes = in.Tell();
+  h.finish();
+  t.json_bytes = scanner.offset();
   return t;
 }
 

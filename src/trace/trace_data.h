@@ -30,21 +30,26 @@ inline bool is_launch_api(Cat c) { return c == Cat::kCudaRuntime || c == Cat::kC
 
 inline constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
 
+// The tables below are kept for every event of traces of many GB, so their fields are as narrow as the values
+// real traces hold allow (Event 48 bytes, GpuArgs 32, MemoryEvent 56, Flow 24). The reader checks every narrowed value:
+// pids/tids beyond int32 (and string ones, "Spans") become stable negative ids, like the strings; ids, streams and
+// launch dimensions beyond their field are dropped (-1 / 0) and counted in ReadStats::out_of_range.
+
 // A complete ("X") event.
 struct Event {
   int64_t ts_ns = 0;
   int64_t dur_ns = 0;
-  int64_t pid = 0;  // string pids/tids ("Spans") become negative ids (see Trace::string_ids)
-  int64_t tid = 0;
-  int64_t correlation = -1;
-  int64_t external_id = -1;
   StringId name = 0;
   // args["Input Dims"] (record_shapes) as compact JSON text, e.g. "[[8,3,224,224],[64,3,7,7],[]]"; the empty
   // string when absent. Used to group operators by input shapes.
   StringId input_dims = 0;
+  int32_t pid = 0;  // string pids/tids ("Spans") and ones beyond int32 become negative ids
+  int32_t tid = 0;
+  int32_t correlation = -1;
+  int32_t external_id = -1;
   uint32_t gpu_args = kNoIndex;  // index into Trace::gpu_args (kernels, copies, memsets)
-  int32_t stream = -1;
-  int32_t device = -1;
+  int16_t stream = -1;           // GPU activities (CUPTI stream ids are small)
+  int8_t device = -1;            // GPU activities
   Cat cat = Cat::kCpuOp;
   int64_t end_ns() const { return ts_ns + dur_ns; }
 };
@@ -52,8 +57,8 @@ struct Event {
 // Arguments of GPU activities that the summaries use; -1 / 0 = absent.
 struct GpuArgs {
   int32_t grid[3] = {0, 0, 0};
-  int32_t block[3] = {0, 0, 0};
-  int32_t registers_per_thread = -1;
+  int16_t block[3] = {0, 0, 0};  // at most 1024 threads per block
+  int16_t registers_per_thread = -1;
   float occupancy_pct = -1;  // "est. achieved occupancy %"
   int64_t bytes = -1;        // copies and memsets
 };
@@ -61,24 +66,27 @@ struct GpuArgs {
 // A "[memory]" instant event (allocator activity).
 struct MemoryEvent {
   int64_t ts_ns = 0;
-  int64_t pid = 0;
-  int64_t tid = 0;
   int64_t bytes = 0;  // negative = free
   int64_t total_allocated = -1;
   int64_t total_reserved = -1;
   int64_t addr = -1;
-  int32_t device_type = -1;  // 0 CPU, 1 CUDA
-  int32_t device_id = -1;
+  int32_t pid = 0;
+  int32_t tid = 0;
+  int8_t device_type = -1;  // 0 CPU, 1 CUDA
+  int8_t device_id = -1;
 };
 
-// One end of an "ac2g" flow (launch -> GPU activity), id = correlation.
+// One end of an "ac2g" flow (launch -> GPU activity), id = correlation (ids beyond int32: flow not kept, counted
+// in ReadStats::out_of_range).
 struct Flow {
-  int64_t id = 0;
   int64_t ts_ns = 0;
-  int64_t pid = 0;
-  int64_t tid = 0;
+  int32_t id = 0;
+  int32_t pid = 0;
+  int32_t tid = 0;
   char phase = 's';  // 's' start (on the launch), 'f' finish (on the GPU activity)
 };
+
+static_assert(sizeof(Event) == 48 && sizeof(GpuArgs) == 32 && sizeof(MemoryEvent) == 56 && sizeof(Flow) == 24);
 
 struct DeviceInfo {
   int64_t id = -1;
@@ -97,10 +105,25 @@ struct ReadStats {
   uint64_t malformed = 0;       // missing/invalid ph, ts, dur, negative dur, not an object
   uint64_t invalid_utf8 = 0;    // events whose name or category is not valid UTF-8 (skipped)
   uint64_t large_integers = 0;  // integers beyond int64 anywhere in an event (value ignored, event kept)
+  uint64_t out_of_range = 0;    // events with a correlation/External id beyond int32, a GPU stream beyond int16,
+                                // a device beyond int8 or a block size/register count beyond int16 (that value
+                                // dropped, event kept)
   uint64_t other_phases = 0;    // instant events other than [memory], counters, async, other flows
   std::map<std::string, uint64_t> skipped_categories;  // X events of categories not analysed ("cuda_sync", MTIA …)
   uint64_t skipped_total() const;
 };
+
+// Asks the kernel to back [p, p + bytes) with transparent huge pages where it allows that on request (Linux
+// "madvise" mode): a big table then takes one page fault per 2 MiB instead of one per 4 KiB. A no-op elsewhere
+// and for small ranges; call it before the memory is first written.
+void advise_huge_pages(const void* p, size_t bytes);
+
+// Reserves exactly `n` elements and advises huge pages for a big table (see advise_huge_pages).
+template <class T>
+void reserve_table(std::vector<T>& v, size_t n) {
+  v.reserve(n);
+  advise_huge_pages(v.data(), v.capacity() * sizeof(T));
+}
 
 struct Trace {
   std::string path;

@@ -49,6 +49,11 @@ Section summary_section(const Trace& t, const Model& m) {
   if (st.large_integers) {
     s.rows.push_back({"Integers beyond int64", fmt::format("{} events (those values ignored)", st.large_integers)});
   }
+  if (st.out_of_range) {
+    s.rows.push_back({"Values beyond their field", fmt::format("{} events (ids beyond int32, streams beyond int16 …: "
+                                                               "those values ignored)",
+                                                               st.out_of_range)});
+  }
   std::string devs;
   for (const DeviceInfo& d : t.devices) {
     if (!devs.empty()) devs += "\n";
@@ -508,6 +513,7 @@ Json data_json(const Trace& t, const Model& m, const TimelineResult& tl, const K
                 {"linked_activities", m.linked_activities},
                 {"steps", m.steps.size()},
                 {"span_ns", m.last_ns - m.first_ns}};
+  if (st.out_of_range) j["trace"]["out_of_range"] = st.out_of_range;
   Json tj = Json::array();
   for (const GpuTimeline& g : tl.devices) {
     tj.push_back({{"device", g.device},

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "test_support.h"
@@ -196,6 +198,197 @@ TEST(TraceReader, OutOfRangeTimesAreMalformed) {
   ASSERT_EQ(t->events.size(), 1u);
   EXPECT_EQ(t->events[0].dur_ns, int64_t{1} << 50);
   EXPECT_EQ(t->stats.malformed, 3u);
+}
+
+// args["Input Dims"] (record_shapes) becomes compact JSON text, interned; absent = string id 0 = "".
+TEST(TraceReader, InputDimsOfRealTraces) {
+  // Pretty-printed JSON (newlines and spaces inside the arrays).
+  auto bert = read_trace_file(test::data_path("traces/tracelens_h100/gaunernst_bert-small-uncased__1016001.json.gz"));
+  ASSERT_TRUE(bert.ok()) << bert.error().message;
+  size_t with_dims = 0;
+  std::set<StringId> distinct;
+  for (const Event& e : bert->events) {
+    if (e.input_dims == 0) continue;
+    ++with_dims;
+    distinct.insert(e.input_dims);
+    EXPECT_EQ(e.cat, Cat::kCpuOp);
+  }
+  EXPECT_EQ(with_dims, 479u);  // every X event with "Input Dims" (counted with Python's json module)
+  EXPECT_EQ(distinct.size(), 53u);
+  auto first = std::find_if(bert->events.begin(), bert->events.end(), [](const Event& e) { return e.input_dims; });
+  ASSERT_NE(first, bert->events.end());
+  EXPECT_EQ(bert->name_of(*first), "aten::slice");
+  EXPECT_EQ(bert->strings.str(first->input_dims), "[[1,512],[],[],[],[]]");
+  EXPECT_EQ(bert->strings.str(0), "");
+
+  // TensorList inputs nest one level deeper (aten::cat).
+  auto qwen = read_trace_file(test::data_path("traces/tracelens_h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz"));
+  ASSERT_TRUE(qwen.ok()) << qwen.error().message;
+  size_t qwen_dims = 0;
+  bool found_cat = false;
+  for (const Event& e : qwen->events) {
+    if (e.input_dims != 0) ++qwen_dims;
+    if (e.ts_ns == 1428625746997177 && qwen->name_of(e) == "aten::cat") {
+      found_cat = true;
+      EXPECT_EQ(qwen->strings.str(e.input_dims), "[[[1,559,32],[1,559,32]],[]]");
+    }
+  }
+  EXPECT_TRUE(found_cat);
+  EXPECT_EQ(qwen_dims, 4186u);
+}
+
+TEST(TraceReader, InputDimsOddValues) {
+  std::string big = "[";
+  for (int i = 0; i < 20000; ++i) big += (i ? ",[" : "[") + std::to_string(100000 + i) + "]";
+  big += "]";
+  std::string json = R"({"traceEvents":[
+    {"ph":"X","cat":"cpu_op","name":"conv","pid":1,"tid":1,"ts":1,"dur":1,
+     "args":{"Input Dims": [[8, 3, 224, 224], [64, 3, 7, 7], [], []], "Input type": ["float"]}},
+    {"ph":"X","cat":"cpu_op","name":"conv2","pid":1,"tid":1,"ts":2,"dur":1,
+     "args":{"Input Dims":[[8,3,224,224],[64,3,7,7],[],[]]}},
+    {"ph":"X","cat":"cpu_op","name":"odd","pid":1,"tid":1,"ts":3,"dur":1,
+     "args":{"Input Dims":[ [[1,2],[3]] , "a\"b\\c\u0001", null, true, false, {"k" : [ 1 ]}, -1.5e3, [] ]}},
+    {"ph":"X","cat":"cpu_op","name":"scalar","pid":1,"tid":1,"ts":4,"dur":1,"args":{"Input Dims":"[1,2]"}},
+    {"ph":"X","cat":"cpu_op","name":"none","pid":1,"tid":1,"ts":5,"dur":1,"args":{"External id":1}},
+    {"ph":"X","cat":"cpu_op","name":"badutf8","pid":1,"tid":1,"ts":6,"dur":1,"args":{"Input Dims":[["@@"]]}},
+    {"ph":"X","cat":"cpu_op","name":"huge","pid":1,"tid":1,"ts":7,"dur":1,"args":{"Input Dims":BIG}},
+    {"ph":"X","cat":"cpu_op","name":"after","pid":1,"tid":1,"ts":8,"dur":1,"args":{"Input Dims":[[],[2]]}},
+    {"ph":"X","cat":"cpu_op","name":"empty","pid":1,"tid":1,"ts":9,"dur":1,"args":{"Input Dims":[]}}]})";
+  json.replace(json.find("BIG"), 3, big);
+  json.replace(json.find("@@"), 2, "\xff");
+  auto t = read_trace_bytes(json, "dims.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), 9u);
+  auto dims = [&](size_t i) { return t->strings.str(t->events[i].input_dims); };
+  EXPECT_EQ(dims(0), "[[8,3,224,224],[64,3,7,7],[],[]]");
+  EXPECT_EQ(t->events[1].input_dims, t->events[0].input_dims);  // interned
+  EXPECT_EQ(dims(2), R"([[[1,2],[3]],"a\"b\\c\u0001",null,true,false,{"k":[1]},-1.5e3,[]])");
+  EXPECT_EQ(t->events[3].input_dims, 0u);  // not an array
+  EXPECT_EQ(t->events[4].input_dims, 0u);  // absent
+  EXPECT_EQ(t->events[5].input_dims, 0u);  // invalid UTF-8 inside: shapes dropped, event kept
+  EXPECT_EQ(t->stats.invalid_utf8, 0u);
+  EXPECT_EQ(t->events[6].input_dims, 0u);  // longer than the kept maximum: dropped, not cut
+  EXPECT_EQ(dims(7), "[[],[2]]");          // the state is reset per event
+  EXPECT_EQ(dims(8), "[]");
+  EXPECT_EQ(t->stats.malformed, 0u);
+
+  // Cut inside the Input Dims array: a clear truncation error.
+  std::string cut = json.substr(0, json.find("[64, 3, 7"));
+  expect_error(read_trace_bytes(cut, "cutdims.json"), "cutdims.json", "truncated");
+}
+
+// Values beyond the narrowed fields of Event/GpuArgs: ids and streams dropped and counted; pids/tids beyond int32
+// become stable negative ids (like string tids).
+TEST(TraceReader, ValuesBeyondTheirFieldsAreCountedOrMapped) {
+  auto t = read_trace_bytes(R"({"traceEvents":[
+    {"ph":"X","cat":"cpu_op","name":"a","pid":1,"tid":140234567890123,"ts":1,"dur":1,"args":{"External id":3000000000}},
+    {"ph":"X","cat":"cpu_op","name":"b","pid":1,"tid":140234567890123,"ts":2,"dur":1,"args":{"External id":7}},
+    {"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":2147483647,"ts":3,"dur":1,
+     "args":{"correlation":2147483648}},
+    {"ph":"X","cat":"kernel","name":"k","pid":0,"tid":7,"ts":4,"dur":1,
+     "args":{"stream":40000,"device":0,"correlation":5,"block":[40000,1,1],"grid":[3000000000,2,1]}},
+    {"ph":"X","cat":"kernel","name":"k","pid":0,"tid":7,"ts":5,"dur":1,"args":{"stream":7,"device":300}},
+    {"ph":"X","cat":"cpu_op","name":"triton","pid":1,"tid":1,"ts":6,"dur":1,"args":{"stream":615352160}}]})",
+                            "wide.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), 6u);
+  const auto& e = t->events;
+  EXPECT_LT(e[0].tid, 0);
+  EXPECT_EQ(e[0].tid, e[1].tid);  // the same thread
+  EXPECT_EQ(e[0].external_id, -1);
+  EXPECT_EQ(e[1].external_id, 7);
+  EXPECT_EQ(e[2].tid, 2147483647);
+  EXPECT_EQ(e[2].correlation, -1);
+  EXPECT_EQ(e[3].stream, -1);
+  EXPECT_EQ(e[3].correlation, 5);
+  ASSERT_NE(e[3].gpu_args, kNoIndex);
+  EXPECT_EQ(t->gpu_args[e[3].gpu_args].block[0], 0);
+  EXPECT_EQ(t->gpu_args[e[3].gpu_args].grid[0], 0);
+  EXPECT_EQ(t->gpu_args[e[3].gpu_args].grid[1], 2);
+  EXPECT_EQ(e[4].stream, 7);
+  EXPECT_EQ(e[4].device, -1);
+  EXPECT_EQ(e[5].stream, -1);            // a host event's stream arg is not used: not counted
+  EXPECT_EQ(t->stats.out_of_range, 4u);  // events a, cudaLaunchKernel, k, k
+  EXPECT_EQ(t->stats.events_kept, 6u);
+}
+
+// The reader takes the decoded data in 1 MiB windows: tokens cut by a window end (long strings, escapes,
+// numbers, literals, whitespace runs) must read as if contiguous.
+TEST(TraceReader, TokensAcrossChunkBoundaries) {
+  std::string json = R"({"traceEvents":[)";
+  std::string long_name(3 << 20, 'n');  // longer than a window
+  long_name += R"(\u00e9\"x)";
+  size_t events = 0;
+  for (int i = 0; json.size() < (size_t{5} << 20); ++i) {
+    if (events) json += ",";
+    json += std::string(static_cast<size_t>(i % 37), ' ');
+    std::string name = i == 100 ? long_name : "op" + std::to_string(i) + R"(\t\u0041)";
+    json += R"({"ph":"X","cat":"cpu_op","name":")" + name + R"(","pid":1,"tid":1,"ts":)" + std::to_string(i) +
+            ".125,\"dur\":" + std::to_string(i % 1000) + R"(.5,"args":{"External id":)" + std::to_string(i) +
+            R"(,"flag":true,"none":null,"Input Dims":[[)" + std::to_string(i) + R"(,3],[]]}})";
+    ++events;
+  }
+  json += "]}";
+  auto t = read_trace_bytes(json, "chunks.json");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->events.size(), events);
+  for (size_t i = 0; i < events; ++i) {
+    const Event& e = t->events[i];
+    ASSERT_EQ(e.ts_ns, static_cast<int64_t>(i) * 1000 + 125) << i;
+    ASSERT_EQ(e.dur_ns, static_cast<int64_t>(i % 1000) * 1000 + 500) << i;
+    ASSERT_EQ(e.external_id, static_cast<int32_t>(i)) << i;
+    ASSERT_EQ(t->strings.str(e.input_dims), "[[" + std::to_string(i) + ",3],[]]") << i;
+    if (i == 100) {
+      ASSERT_EQ(t->name_of(e).size(), (size_t{3} << 20) + 4);
+      EXPECT_EQ(t->name_of(e).substr(3 << 20), "\xc3\xa9\"x");
+    } else {
+      ASSERT_EQ(t->name_of(e), "op" + std::to_string(i) + "\tA") << i;
+    }
+  }
+  EXPECT_EQ(t->json_bytes, json.size());
+  // The same through gzip.
+  auto z = read_trace_bytes(gzip_bytes(json), "chunks.json.gz");
+  ASSERT_TRUE(z.ok()) << z.error().message;
+  EXPECT_EQ(z->events.size(), events);
+  // Cut anywhere near a window end: a clear error, never a crash.
+  for (size_t cut : {size_t{1} << 20, (size_t{1} << 20) + 1, (size_t{2} << 20) - 3, json.size() - 1}) {
+    auto r = read_trace_bytes(json.substr(0, cut), "cut.json");
+    ASSERT_FALSE(r.ok()) << cut;
+    EXPECT_NE(r.error().message.find("truncated"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(TraceReader, SyntaxErrorsInsideEvents) {
+  const char* bad[] = {
+      R"({"traceEvents":[{"ph":"X" "cat":"cpu_op"}]})",         // missing comma
+      R"({"traceEvents":[{"ph":"X","ts":01}]})",                // leading zero
+      R"({"traceEvents":[{"ph":"X","ts":1.}]})",                // no fraction digits
+      R"({"traceEvents":[{"ph":"X","ts":-}]})",                 // lone minus
+      R"({"traceEvents":[{"ph":"X","args":{"a":tru}}]})",       // bad literal
+      R"({"traceEvents":[{"ph":"X","name":"a\qb"}]})",          // bad escape
+      R"({"traceEvents":[{"ph":"X","name":"a\u12"}]})",         // short \u escape
+      "{\"traceEvents\":[{\"ph\":\"X\",\"name\":\"a\x01\"}]}",  // raw control character
+      R"({"traceEvents":[{"ph":"X",}]})",                       // trailing comma
+      R"({"traceEvents":[{"ph":"X","args":{"grid":[1,2,]}}]})",
+  };
+  for (const char* j : bad) {
+    auto r = read_trace_bytes(j, "bad.json");
+    ASSERT_FALSE(r.ok()) << j;
+    EXPECT_NE(r.error().message.find("invalid JSON at byte"), std::string::npos) << r.error().message;
+  }
+  std::string deep = R"({"traceEvents":[{"args":{"x":)" + std::string(5000, '[') + std::string(5000, ']') + "}}]}";
+  auto r = read_trace_bytes(deep, "deep.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nesting"), std::string::npos) << r.error().message;
+  // Lone surrogates decode to invalid UTF-8: that event is counted and skipped, the trace loads.
+  auto s = read_trace_bytes(
+      R"({"traceEvents":[{"ph":"X","cat":"cpu_op","name":"a\ud800b","pid":1,"tid":1,"ts":1,"dur":1},
+                         {"ph":"X","cat":"cpu_op","name":"\ud83d\ude00","pid":1,"tid":1,"ts":1,"dur":1}]})",
+      "surrogates.json");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->stats.invalid_utf8, 1u);
+  ASSERT_EQ(s->events.size(), 1u);
+  EXPECT_EQ(s->name_of(s->events[0]), "\xf0\x9f\x98\x80");
 }
 
 // Every trace in the shared collection loads (skipped when the collection is not next to the source tree).
