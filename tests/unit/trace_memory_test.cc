@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -173,6 +174,42 @@ INSTANTIATE_TEST_SUITE_P(
                                1420179713138128, 4588568576, 1420179703088553, 4300871168, 1420179863467403, 287697408,
                                29, 38537010, 38536818, "aten::bmm", 23657324544, 48}),
     [](const ::testing::TestParamInfo<RealCase>& i) { return std::string(i.param.name).substr(0, 4); });
+
+// The 2021 ResNet-50 training sample (shared collection; skipped without it): [memory] events with only Bytes,
+// string tids on the operators ("25738") and numeric ones on the memory events. Expected numbers from the same
+// script (running sum of Bytes per device in ts order; tids compared as numbers).
+TEST(TraceMemoryLegacy, ResNetRunningSumEqualsIndependentComputation) {
+  std::filesystem::path f = std::filesystem::path(test::source_path("")) / ".." / "shared" / "traces" /
+                            "kineto_tb_plugin" / "samples" / "resnet50_num_workers_0" /
+                            "worker0.1623143089861.pt.trace.json.gz";
+  if (!std::filesystem::exists(f)) GTEST_SKIP() << "no shared trace collection at ../shared/traces";
+  auto t = read_trace_file(f.string());
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  MemoryTimeline mt = memory_timeline(build_model(*t));
+  ASSERT_EQ(mt.devices.size(), 2u);
+  const DeviceMemory& g = mt.devices[0];
+  EXPECT_TRUE(g.allocated_reconstructed);
+  EXPECT_FALSE(g.has_reserved);
+  EXPECT_EQ(g.allocs, 4110u);
+  EXPECT_EQ(g.frees, 4110u);
+  EXPECT_EQ(g.allocated_bytes, 63689511936);
+  EXPECT_EQ(g.peak_allocated, 2791636480);
+  EXPECT_EQ(g.peak_allocated_ts_ns, 1623142623582083000);
+  EXPECT_EQ(g.total_memory_bytes, 34084028416);
+  const DeviceMemory& c = mt.devices[1];
+  EXPECT_EQ(c.allocs, 2310u);
+  EXPECT_EQ(c.frees, 2308u);
+  EXPECT_EQ(c.peak_allocated, 57803264);
+  EXPECT_EQ(c.peak_allocated_ts_ns, 1623142623704921000);
+  EXPECT_EQ(mt.unattributed, 3294u);
+  ASSERT_GE(mt.top_ops.size(), 2u);
+  EXPECT_EQ(mt.top_ops[0].op, "aten::empty");
+  EXPECT_EQ(mt.top_ops[0].bytes, 34000779264);
+  EXPECT_EQ(mt.top_ops[0].allocs, 2694u);
+  EXPECT_EQ(mt.top_ops[1].op, "aten::cudnn_convolution");
+  EXPECT_EQ(mt.top_ops[1].bytes, 8563458048);
+  EXPECT_EQ(mt.steps.size(), 6u);
+}
 
 // The operator table's memory columns on bert-small, against the same script (self: the innermost operator;
 // total: every operator of that name around the event on its thread).
