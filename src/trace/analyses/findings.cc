@@ -303,6 +303,10 @@ void memory_findings(const Model& m, const MemoryTimeline& mt, const std::string
         f.evidence.push_back({"Device memory", gib_exact(d.total_memory_bytes), src});
       }
       f.impact = gib(overhead) + " held by the allocator and never used" +
+                 (d.reserved_growths == 0
+                      ? std::string("; the reserved total did not grow inside the trace, so it was reached before "
+                                    "it (an earlier step, loading or warm-up)")
+                      : std::string()) +
                  (tight ? "; the device is " + percent(share(d.peak_reserved, d.total_memory_bytes)) +
                               " full at the peak, so this is memory an out-of-memory error would have needed"
                         : std::string());
