@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/output.h"
 #include "trace/memory_snapshot.h"
+#include "trace/analyses/analyses.h"
 #include "trace/reader.h"
 #include "trace/trace_diff.h"
 #include "trace/trace_report.h"
@@ -130,17 +131,17 @@ Command trace_command() {
     app.add_option("--section", flags->sections,
                    "Sections to show, comma-separated (default all): timeline, steps, breakdown, idle, launch, syncs, "
                    "copies, "
-                   "ops, modules, kernels")
+                   "ops, modules, kernels, memory")
         ->type_name("LIST")
         ->delimiter(',')
         ->check(CLI::IsMember(trace::trace_section_names()));
     flags->sort_opt =
         app.add_option("--sort", flags->sort,
                        "Order of the operator table: cuda_time_total (default), cpu_time_total, self_cuda_time_total, "
-                       "self_cpu_time_total, count")
+                       "self_cpu_time_total, count, cuda_memory_usage, cpu_memory_usage, self_cuda_memory_usage, "
+                       "self_cpu_memory_usage")
             ->type_name("KEY")
-            ->check(CLI::IsMember(
-                {"cuda_time_total", "cpu_time_total", "self_cuda_time_total", "self_cpu_time_total", "count"}));
+            ->check(CLI::IsMember(trace::op_sort_names()));
   };
   c.add_flags = [flags, add = c.add_flags](CLI::App& app) {
     add(app);

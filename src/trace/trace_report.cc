@@ -310,6 +310,145 @@ Section copies_section(const CopyStats& c, size_t top) {
   return s;
 }
 
+// PyTorch's memory columns of key_averages().table(): CPU Mem, Self CPU Mem, CUDA Mem, Self CUDA Mem.
+std::string mem_columns_text(const OpRow& o) {
+  auto b = [](int64_t v) { return units::bytes(static_cast<double>(v)); };
+  return fmt::format(" · CPU Mem {} · self {} · CUDA Mem {} · self {}", b(o.cpu_mem), b(o.cpu_mem_self), b(o.cuda_mem),
+                     b(o.cuda_mem_self));
+}
+
+std::string mem_kind(const DeviceMemory& d) {
+  if (d.device_type == 1) return fmt::format("CUDA {}", d.device_id);
+  if (d.device_type == 6) return fmt::format("HIP {}", d.device_id);
+  if (d.device_type == 20) return fmt::format("PrivateUse1 {}", d.device_id);
+  if (is_cpu_memory(d.device_type)) return "CPU";
+  return fmt::format("device type {} id {}", d.device_type, d.device_id);
+}
+
+std::string mib(int64_t b) { return units::bytes(static_cast<double>(b)); }
+
+Section memory_section(const MemoryTimeline& mt, const Model& m, size_t top) {
+  Section s{"Memory ([memory] allocator events)", {}};
+  if (!mt.why_not.empty()) {
+    s.rows.push_back({"Not available", mt.why_not});
+    return s;
+  }
+  s.rows.push_back({"Events", fmt::format("{} [memory] events; {} outside any operator on their thread", mt.events,
+                                          mt.unattributed)});
+  auto at = [&](int64_t ts) { return "at " + ms(ts - m.first_ns); };
+  for (const DeviceMemory& d : mt.devices) {
+    const std::string p = mem_kind(d) + " ";
+    std::string peak =
+        mib(d.peak_allocated) + fmt::format(" ({} bytes) ", d.peak_allocated) + at(d.peak_allocated_ts_ns);
+    if (d.allocated_reconstructed) peak += " (running sum of Bytes: relative to the trace start, no totals in it)";
+    s.rows.push_back({p + "peak allocated", peak});
+    if (d.has_reserved) {
+      std::string r = mib(d.peak_reserved) + fmt::format(" ({} bytes) ", d.peak_reserved) + at(d.peak_reserved_ts_ns);
+      if (d.total_memory_bytes > 0) {
+        r += fmt::format("; {} of the device's {}", share_of(d.peak_reserved, d.total_memory_bytes),
+                         mib(d.total_memory_bytes));
+      }
+      s.rows.push_back({p + "peak reserved", r});
+      s.rows.push_back({p + "reserved − allocated",
+                        fmt::format("largest {} {}; peak reserved − peak allocated {} ({} of peak reserved)",
+                                    mib(d.max_unused_reserved), at(d.max_unused_reserved_ts_ns),
+                                    mib(d.reserved_overhead()), share_of(d.reserved_overhead(), d.peak_reserved))});
+      s.rows.push_back({p + "segments",
+                        fmt::format("reserved grew {}× (+{}), released {}× (−{})", d.reserved_growths,
+                                    mib(d.reserved_grown_bytes), d.reserved_releases, mib(d.reserved_released_bytes))});
+    } else if (d.accelerator && d.total_memory_bytes > 0) {
+      s.rows.push_back({p + "device memory", mib(d.total_memory_bytes)});
+    }
+    s.rows.push_back(
+        {p + "allocator", fmt::format("{} allocations ({}), {} frees ({}); lowest allocated {}", d.allocs,
+                                      mib(d.allocated_bytes), d.frees, mib(d.freed_bytes), mib(d.min_allocated))});
+  }
+  if (!mt.steps.empty()) {
+    uint64_t allocs = 0, frees = 0, grew = 0, released = 0;
+    int64_t bytes = 0;
+    for (const MemoryStep& st : mt.steps) {
+      allocs += st.allocs;
+      frees += st.frees;
+      bytes += st.allocated_bytes;
+      grew += st.reserved_growths > 0 ? 1 : 0;
+      released += st.reserved_releases > 0 ? 1 : 0;
+    }
+    const auto n = static_cast<int64_t>(mt.steps.size());
+    s.rows.push_back({"Per step (GPU memory)",
+                      fmt::format("mean {} allocations, {} frees, {} allocated per step; reserved grew in {} and "
+                                  "was released in {} of {} steps",
+                                  static_cast<int64_t>(allocs) / n, static_cast<int64_t>(frees) / n, mib(bytes / n),
+                                  grew, released, n)});
+  }
+  s.rows.push_back({"Allocator driver calls", fmt::format("{} cudaMalloc/cudaFree-family calls, {} of host time",
+                                                          mt.alloc_api_calls, duration(mt.alloc_api_ns))});
+  const std::string what = mt.top_ops_cpu ? "CPU" : "GPU";
+  for (size_t i = 0; i < mt.top_ops.size() && i < top; ++i) {
+    const AllocatingOp& o = mt.top_ops[i];
+    s.rows.push_back({shorten(o.op, 50), fmt::format("{} {} allocations, {}; {} frees, {}", o.allocs, what,
+                                                     mib(o.bytes), o.frees, mib(o.freed_bytes))});
+  }
+  if (mt.top_ops.size() > top) {
+    s.rows.push_back({"(more)", fmt::format("{} more operators", mt.top_ops.size() - top)});
+  }
+  return s;
+}
+
+Json memory_json(const MemoryTimeline& mt, size_t top) {
+  if (!mt.why_not.empty()) return Json{{"not_available", mt.why_not}};
+  auto opt = [](bool known, int64_t v) { return known ? Json(v) : Json(); };
+  Json devs = Json::array();
+  for (const DeviceMemory& d : mt.devices) {
+    devs.push_back({{"device_type", d.device_type},
+                    {"device_id", d.device_id},
+                    {"kind", d.accelerator ? "cuda" : (is_cpu_memory(d.device_type) ? "cpu" : "other")},
+                    {"allocs", d.allocs},
+                    {"frees", d.frees},
+                    {"allocated_bytes", d.allocated_bytes},
+                    {"freed_bytes", d.freed_bytes},
+                    {"peak_allocated", d.peak_allocated},
+                    {"peak_allocated_ts_ns", d.peak_allocated_ts_ns},
+                    {"allocated_reconstructed", d.allocated_reconstructed},
+                    {"min_allocated", d.min_allocated},
+                    {"peak_reserved", opt(d.has_reserved, d.peak_reserved)},
+                    {"peak_reserved_ts_ns", opt(d.has_reserved, d.peak_reserved_ts_ns)},
+                    {"max_unused_reserved", opt(d.has_reserved, d.max_unused_reserved)},
+                    {"max_unused_reserved_ts_ns", opt(d.has_reserved, d.max_unused_reserved_ts_ns)},
+                    {"reserved_overhead", opt(d.has_reserved, d.reserved_overhead())},
+                    {"reserved_growths", d.reserved_growths},
+                    {"reserved_grown_bytes", d.reserved_grown_bytes},
+                    {"reserved_releases", d.reserved_releases},
+                    {"reserved_released_bytes", d.reserved_released_bytes},
+                    {"total_memory_bytes", opt(d.total_memory_bytes > 0, d.total_memory_bytes)},
+                    {"first_ts_ns", d.first_ts_ns},
+                    {"last_ts_ns", d.last_ts_ns},
+                    {"points", d.curve.size()}});
+  }
+  Json ops = Json::array();
+  for (size_t i = 0; i < mt.top_ops.size() && i < top; ++i) {
+    const AllocatingOp& o = mt.top_ops[i];
+    ops.push_back(
+        {{"op", o.op}, {"allocs", o.allocs}, {"bytes", o.bytes}, {"frees", o.frees}, {"freed_bytes", o.freed_bytes}});
+  }
+  Json steps = Json::array();
+  for (const MemoryStep& st : mt.steps) {
+    steps.push_back({{"number", st.number},
+                     {"allocs", st.allocs},
+                     {"frees", st.frees},
+                     {"allocated_bytes", st.allocated_bytes},
+                     {"reserved_growths", st.reserved_growths},
+                     {"reserved_releases", st.reserved_releases}});
+  }
+  return Json{{"events", mt.events},
+              {"unattributed", mt.unattributed},
+              {"alloc_api_calls", mt.alloc_api_calls},
+              {"alloc_api_ns", mt.alloc_api_ns},
+              {"devices", devs},
+              {"top_ops_device", mt.top_ops_cpu ? "cpu" : "cuda"},
+              {"top_ops", ops},
+              {"steps", steps}};
+}
+
 Section ops_section(const OpTable& ot, size_t top, const std::string& sort) {
   Section s{"CPU operators (by " + sort + ")", {}};
   if (!ot.why_not.empty()) {
@@ -318,9 +457,11 @@ Section ops_section(const OpTable& ot, size_t top, const std::string& sort) {
   }
   for (size_t i = 0; i < ot.ops.size() && i < top; ++i) {
     const OpRow& o = ot.ops[i];
-    s.rows.push_back({shorten(o.name, 50), fmt::format("{}× · CPU total {} · self {} · CUDA total {} · self {}",
-                                                       o.calls, duration(o.cpu_total_ns), duration(o.cpu_self_ns),
-                                                       duration(o.cuda_total_ns), duration(o.cuda_self_ns))});
+    std::string v =
+        fmt::format("{}× · CPU total {} · self {} · CUDA total {} · self {}", o.calls, duration(o.cpu_total_ns),
+                    duration(o.cpu_self_ns), duration(o.cuda_total_ns), duration(o.cuda_self_ns));
+    if (ot.has_memory) v += mem_columns_text(o);
+    s.rows.push_back({shorten(o.name, 50), v});
   }
   if (ot.ops.size() > top) s.rows.push_back({"(more)", fmt::format("{} more operators", ot.ops.size() - top)});
   return s;
@@ -462,6 +603,12 @@ void add_host_json(Json& j, const std::function<bool(const char*)>& sel, const S
                         {"cpu_self_ns", o.cpu_self_ns},
                         {"cuda_total_ns", o.cuda_total_ns},
                         {"cuda_self_ns", o.cuda_self_ns}});
+        if (ot.has_memory) {
+          rows.back()["cpu_memory_usage"] = o.cpu_mem;
+          rows.back()["self_cpu_memory_usage"] = o.cpu_mem_self;
+          rows.back()["cuda_memory_usage"] = o.cuda_mem;
+          rows.back()["self_cuda_memory_usage"] = o.cuda_mem_self;
+        }
       }
       j["ops"] = {{"count", ot.ops.size()}, {"top", rows}};
     }
@@ -557,8 +704,8 @@ Json data_json(const Trace& t, const Model& m, const TimelineResult& tl, const K
 }  // namespace
 
 const std::vector<std::string>& trace_section_names() {
-  static const std::vector<std::string> names = {"timeline", "steps",  "breakdown", "idle",    "launch",
-                                                 "syncs",    "copies", "ops",       "modules", "kernels"};
+  static const std::vector<std::string> names = {"timeline", "steps", "breakdown", "idle",    "launch", "syncs",
+                                                 "copies",   "ops",   "modules",   "kernels", "memory"};
   return names;
 }
 
@@ -570,6 +717,7 @@ std::vector<Finding> trace_file_findings(const Trace& t) {
   LaunchStats ls = launch_stats(m);
   SyncStats sy = sync_stats(m, tl);
   CopyStats cs = copy_stats(m);
+  MemoryTimeline mt = memory_timeline(m);
   AnalysisSet an;
   an.timeline = &tl;
   an.kernels = &ks;
@@ -577,6 +725,7 @@ std::vector<Finding> trace_file_findings(const Trace& t) {
   an.launch = &ls;
   an.syncs = &sy;
   an.copies = &cs;
+  an.memory = &mt;
   return trace_findings(m, an);
 }
 
@@ -588,6 +737,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   LaunchStats ls = launch_stats(m);
   SyncStats sy = sync_stats(m, tl);
   CopyStats cs = copy_stats(m);
+  MemoryTimeline mt = memory_timeline(m);
   OpSort sort = OpSort::kCudaTotal;
   parse_op_sort(o.sort, sort);
   std::function<bool(const char*)> sel = [&](const char* name) {
@@ -620,6 +770,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
     r.sections.push_back(top_kernels_section(ks, o.top));
     r.sections.push_back(classes_section(ks));
   }
+  if (sel("memory")) r.sections.push_back(memory_section(mt, m, o.top));
   AnalysisSet an;
   an.timeline = &tl;
   an.kernels = &ks;
@@ -627,6 +778,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   an.launch = &ls;
   an.syncs = &sy;
   an.copies = &cs;
+  an.memory = &mt;
   r.findings = trace_findings(m, an);
   if (t.display_time_unit == "ns") {
     r.notes.push_back("displayTimeUnit \"ns\" is a viewer hint: ts/dur are microseconds in every Kineto trace");
@@ -641,6 +793,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
     (*r.data)["ops"] = grouped_ops_json(ot, group_keys, group_by, o.stack_depth, o.top);
     if (!group_keys.why_not.empty()) r.notes.push_back(group_keys.why_not);
   }
+  if (sel("memory")) (*r.data)["memory"] = memory_json(mt, o.top);
   return r;
 }
 

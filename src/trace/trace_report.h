@@ -13,7 +13,7 @@ namespace infertune::trace {
 
 // Report sections that can be chosen (--section); the Trace summary is always shown.
 const std::vector<std::string>& trace_section_names();  // timeline, steps, breakdown, idle, launch, syncs,
-                                                        // copies, ops, modules, kernels
+                                                        // copies, ops, modules, kernels, memory
 
 struct TraceReportOptions {
   size_t top = 10;                       // rows of the tables (kernels, operators, callers, steps)

@@ -51,6 +51,12 @@ grep -q "aten::addmm" "$TMP/ops.md" || { echo "FAIL markdown: ops rows"; fails=$
 "$BIN" trace analyze "$BERT" --section nonsense >/dev/null 2>"$TMP/err"; check "bad section" 2 $?
 grep -q "nonsense" "$TMP/err" || { echo "FAIL bad section: message"; cat "$TMP/err"; fails=$((fails + 1)); }
 "$BIN" trace analyze "$BERT" --sort cuda_time >/dev/null 2>"$TMP/err"; check "bad sort" 2 $?
+"$BIN" trace analyze "$BERT" --no-color --section memory,ops --sort cuda_memory_usage --top 3 >"$TMP/mem.txt" \
+  2>"$TMP/err"; check "memory section" 0 $?
+for want in "Memory ([memory] allocator events)" "CUDA 0 peak reserved" "CPU operators (by cuda_memory_usage)" \
+  "CUDA Mem" "TRACE-MEMORY-HEADROOM"; do
+  grep -qF "$want" "$TMP/mem.txt" || { echo "FAIL memory: no '$want'"; fails=$((fails + 1)); }
+done
 
 printf '' >"$TMP/empty.json"
 "$BIN" trace analyze "$TMP/empty.json" >/dev/null 2>"$TMP/err"; check "empty file" 2 $?

@@ -1,6 +1,7 @@
 #pragma once
 // Analyses over the trace model: pure functions, no IO. Each says why when it cannot run.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -236,15 +237,33 @@ struct CopyStats {
 CopyStats copy_stats(const Model& m);
 
 // ---- CPU operators (key_averages-like) ----
-enum class OpSort : uint8_t { kCudaTotal, kCpuTotal, kSelfCuda, kSelfCpu, kCalls };
+enum class OpSort : uint8_t {
+  kCudaTotal,
+  kCpuTotal,
+  kSelfCuda,
+  kSelfCpu,
+  kCalls,
+  kCudaMem,      // cuda_memory_usage
+  kCpuMem,       // cpu_memory_usage
+  kSelfCudaMem,  // self_cuda_memory_usage
+  kSelfCpuMem,   // self_cpu_memory_usage
+};
 bool parse_op_sort(const std::string& s, OpSort& out);  // cuda_time_total, cpu_time_total, self_cuda_time_total,
-                                                        // self_cpu_time_total, count
+                                                        // self_cpu_time_total, count, cuda_memory_usage,
+                                                        // cpu_memory_usage, self_cuda_memory_usage,
+                                                        // self_cpu_memory_usage
+const std::vector<std::string>& op_sort_names();        // the keys above, in that order
 struct OpRow {
   std::string name;   // ProfilerStep#N rows are merged into "ProfilerStep*" as PyTorch does
   std::string group;  // the group key's text when grouped (op_groups.h): input shapes, or Python frames ('\n')
   uint64_t calls = 0;
   int64_t cpu_total_ns = 0, cpu_self_ns = 0;    // duration; duration − nested host events
   int64_t cuda_total_ns = 0, cuda_self_ns = 0;  // GPU activities launched inside; launched by this op directly
+  // Memory (PyTorch's "CPU Mem", "Self CPU Mem", "CUDA Mem", "Self CUDA Mem"): bytes allocated minus bytes freed
+  // by the [memory] events attributed to the operator (memory_owners) — self: to it directly; total: to it or
+  // any operator nested in it. CUDA = device types CUDA, HIP, PrivateUse1; CPU = CPU, MKLDNN, IDEEP.
+  int64_t cpu_mem = 0, cpu_mem_self = 0;
+  int64_t cuda_mem = 0, cuda_mem_self = 0;
 };
 struct ModuleRow {
   std::string module;                         // nn.Module class ("BertLayer"), innermost module around the operator
@@ -254,6 +273,7 @@ struct ModuleRow {
 struct OpTable {
   std::vector<OpRow> ops;          // sorted as asked
   std::vector<ModuleRow> modules;  // by cuda_self_ns, then cpu_self_ns; empty without nn.Module frames
+  bool has_memory = false;         // the trace has [memory] events: the memory columns mean something
   std::string why_not;
 };
 // Grouping of the rows beyond the name (key_averages(group_by_input_shape / group_by_stack_n)): a key per event,
@@ -266,10 +286,12 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group = nullptr
 
 // ---- Memory timeline (from "[memory]" allocator events, profile_memory=True) ----
 // Every allocator event carries the allocator's totals after it ("Total Allocated", "Total Reserved"); the curve
-// is those totals over time, per device (device_type 1 = CUDA, 0 = CPU).
+// is those totals over time, per device (device_type 1 = CUDA, 0 = CPU; see is_accelerator_memory).
+// 2021 traces carry only "Bytes": the allocated curve is then the running sum of Bytes from the first event
+// (DeviceMemory::allocated_reconstructed; relative to the unknown amount allocated before the trace).
 struct MemoryPoint {
   int64_t ts_ns = 0;
-  int64_t allocated = 0;  // bytes allocated after the event (-1 when the event did not say)
+  int64_t allocated = 0;  // bytes allocated after the event (reconstructed from Bytes when the event did not say)
   int64_t reserved = 0;   // bytes reserved by the caching allocator after the event (-1 when not said)
 };
 struct DeviceMemory {
@@ -277,22 +299,65 @@ struct DeviceMemory {
   int32_t device_id = -1;
   uint64_t allocs = 0, frees = 0;
   int64_t allocated_bytes = 0;  // sum of positive "Bytes"
+  int64_t freed_bytes = 0;      // sum of −"Bytes" of the frees
   int64_t peak_allocated = 0, peak_allocated_ts_ns = 0;
-  int64_t peak_reserved = 0, peak_reserved_ts_ns = 0;
+  int64_t peak_reserved = 0, peak_reserved_ts_ns = 0;  // 0 when !has_reserved
   int64_t max_unused_reserved = 0;  // largest reserved − allocated seen (allocator cache held but not in use)
+  int64_t max_unused_reserved_ts_ns = 0;
   int64_t total_memory_bytes = -1;  // the device's memory from deviceProperties, -1 when not listed
   std::vector<MemoryPoint> curve;   // in time order, one point per event
+  // Added to the contract:
+  bool accelerator = false;              // CUDA/HIP/PrivateUse1 memory (is_accelerator_memory)
+  bool has_reserved = false;             // some event carried "Total Reserved" (never for CPU: PyTorch writes 0)
+  bool allocated_reconstructed = false;  // some event lacked "Total Allocated": its point is the running sum
+  int64_t min_allocated = 0;             // lowest allocated seen (≈ weights and other long-lived tensors)
+  int64_t first_ts_ns = 0, last_ts_ns = 0;
+  // Segments: "Total Reserved" going up (the allocator asked the driver for memory: cudaMalloc) or down
+  // (it gave memory back: cudaFree, after empty_cache() or an allocation retry under memory pressure).
+  uint64_t reserved_growths = 0, reserved_releases = 0;
+  int64_t reserved_grown_bytes = 0, reserved_released_bytes = 0;
+  // Steady-state overhead of the allocator: peak_reserved − peak_allocated (cache that even the busiest moment
+  // did not use: fragmentation, or memory kept from before the traced window). 0 when !has_reserved.
+  int64_t reserved_overhead() const { return has_reserved ? std::max<int64_t>(0, peak_reserved - peak_allocated) : 0; }
+};
+// Allocator churn per ProfilerStep window (accelerator memory only).
+struct MemoryStep {
+  int64_t number = -1;
+  uint64_t allocs = 0, frees = 0;
+  int64_t allocated_bytes = 0;
+  uint64_t reserved_growths = 0, reserved_releases = 0;
 };
 struct AllocatingOp {
   std::string op;  // the innermost CPU operator around the allocation on its thread, "(no operator)" when none
   uint64_t allocs = 0;
   int64_t bytes = 0;  // sum of allocated bytes
+  // Added to the contract:
+  uint64_t frees = 0;
+  int64_t freed_bytes = 0;  // freed by events attributed to this operator (on accelerator devices)
 };
 struct MemoryTimeline {
   std::vector<DeviceMemory> devices;  // CUDA devices first, then CPU
   std::vector<AllocatingOp> top_ops;  // by bytes allocated on CUDA devices, descending
+  bool top_ops_cpu = false;           // no CUDA memory events: top_ops are over CPU memory instead
   std::string why_not;                // set when the trace has no [memory] events
+  // Added to the contract:
+  uint64_t events = 0;            // [memory] events
+  uint64_t unattributed = 0;      // events outside any cpu_op/user_annotation on their thread
+  std::vector<MemoryStep> steps;  // per ProfilerStep window (empty without steps)
+  uint64_t alloc_api_calls = 0;   // cudaMalloc/cudaFree-family host calls (allocator ↔ driver)
+  int64_t alloc_api_ns = 0;       // their host time
 };
+// Device types whose memory counts as CUDA memory (PyTorch's device_memory_usage): CUDA 1, HIP 6,
+// PrivateUse1 20; CPU memory: CPU 0, MKLDNN 2, IDEEP 5 (c10::DeviceType values).
+bool is_accelerator_memory(int32_t device_type);
+bool is_cpu_memory(int32_t device_type);
+// cudaMalloc, cudaFree, cudaMallocAsync, cuMemAlloc…, cuMemFree…, cuMemCreate/cuMemRelease/cuMemMap/cuMemUnmap
+// (expandable segments), hipMalloc, hipFree …: the calls by which the caching allocator talks to the driver.
+bool is_alloc_api_name(const std::string& name);
+// Per Trace::memory event: the innermost cpu_op/user_annotation on the same (pid, tid) whose [start, end)
+// contains its ts (as the TensorBoard profiler plugin attributes them), kNoIndex when none. One sweep per thread
+// over the events and the allocations sorted by time: O((n + m) log(n + m)).
+std::vector<uint32_t> memory_owners(const Model& m);
 MemoryTimeline memory_timeline(const Model& m);
 
 // ---- Findings ----
@@ -310,6 +375,7 @@ struct AnalysisSet {
   const LaunchStats* launch = nullptr;
   const SyncStats* syncs = nullptr;
   const CopyStats* copies = nullptr;
+  const MemoryTimeline* memory = nullptr;
 };
 std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& a);
 

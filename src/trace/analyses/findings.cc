@@ -5,6 +5,7 @@
 #include <string>
 
 #include "trace/analyses/advice.h"
+#include "base/units.h"
 #include "trace/analyses/analyses.h"
 #include "trace/format.h"
 
@@ -26,6 +27,26 @@ constexpr double kDataLoaderShareWarn = 0.10;  // data-loading idle, of the wind
 constexpr int64_t kPageableBytesWarn = 1 << 20;
 constexpr double kStepOutlierRatio = 1.5;  // slowest step vs the median
 constexpr size_t kStepOutlierMinSteps = 3;
+constexpr const char* kMemHeadroom = "TRACE-MEMORY-HEADROOM";
+constexpr const char* kAllocCache = "TRACE-ALLOCATOR-CACHE";
+constexpr const char* kAllocChurn = "TRACE-ALLOCATOR-CHURN";
+constexpr int64_t kGiB = int64_t{1} << 30;
+// Memory headroom. Reserved memory is what the process's caching allocator holds; the CUDA context, cuBLAS/cuDNN
+// workspaces, NCCL buffers and other processes use memory the [memory] events do not show. So a margin of 10 % of
+// the device (at least 2 GiB) is kept aside, and the finding fires only when what is left after the peak reserved
+// and the margin is at least a quarter of the device: a 4th of an H100 (20 GB) is room for a much larger batch or
+// KV cache, not a rounding error. On an 80 GB device it fires with peak reserved ≤ 52 GB (65 %).
+constexpr double kHeadroomMarginShare = 0.10;
+constexpr int64_t kHeadroomMarginMin = 2 * kGiB;
+constexpr double kHeadroomShareInfo = 0.25;
+// Allocator cache: peak reserved − peak allocated. The caching allocator rounds requests up (512 B; 2 MiB blocks)
+// and splits cached blocks, so some slack is normal (typically well under 20 % of reserved; the H100 inference
+// traces here show 2–21 %). A quarter of the reserved peak never in use even at the busiest moment means
+// segments the allocations could not use (fragmentation) or a cache kept from an earlier phase. Under 1 GiB it is
+// not worth a change (under 1.3 % of an 80 GB device).
+constexpr double kCacheShareWarn = 0.25;
+constexpr int64_t kCacheBytesMin = kGiB;
+constexpr double kCacheTightShare = 0.85;  // peak reserved of device memory from which the waste is a warning
 
 std::string stake_text(int64_t ns, int64_t window) {
   return ms(ns) + " of GPU time at stake (" +
@@ -49,6 +70,9 @@ const std::vector<TraceRuleInfo>& trace_rule_ids() {
       {kStepOutlier, "Some profiler steps are much slower than the median"},
       {"TRACE-FP32-MATMUL", "FP32 GEMMs/convolutions on a tensor-core GPU run on the CUDA cores"},
       {"TRACE-SMALL-BATCH", "Low GPU utilisation with small kernels: a larger batch would fill the GPU"},
+      {kMemHeadroom, "Peak GPU memory is well under the device's memory: room for a larger batch"},
+      {kAllocCache, "The caching allocator holds much more memory than is ever allocated"},
+      {kAllocChurn, "The caching allocator keeps returning memory to the driver and asking for it again"},
   };
   return ids;
 }
@@ -197,6 +221,156 @@ void advice_findings(const Model& m, const AnalysisSet& an, const std::string& s
   (void)t;
 }
 
+std::string gib(int64_t b) { return units::bytes(static_cast<double>(b)); }
+std::string gib_exact(int64_t b) { return gib(b) + " (" + std::to_string(b) + " bytes)"; }
+
+std::string device_label(const DeviceMemory& d) {
+  return (d.device_type == 6 ? "HIP " : "GPU ") + std::to_string(d.device_id);
+}
+
+// Memory findings from the [memory] events: headroom, allocator cache, allocator churn.
+void memory_findings(const Model& m, const MemoryTimeline& mt, const std::string& src, int64_t window,
+                     std::vector<Finding>& out) {
+  if (!mt.why_not.empty()) return;
+  for (const DeviceMemory& d : mt.devices) {
+    if (!d.accelerator || !d.has_reserved) continue;
+    const std::string dev = device_label(d);
+    // ---- headroom ----
+    if (d.total_memory_bytes > 0) {
+      int64_t total = d.total_memory_bytes;
+      int64_t margin = std::max<int64_t>(kHeadroomMarginMin,
+                                         static_cast<int64_t>(kHeadroomMarginShare * static_cast<double>(total)));
+      int64_t usable = total - d.peak_reserved - margin;
+      if (usable > 0 && share(usable, total) >= kHeadroomShareInfo) {
+        Finding f;
+        f.id = kMemHeadroom;
+        f.severity = Severity::kInfo;
+        f.title = dev + " peaked at " + gib(d.peak_reserved) + " reserved of " + gib(total) + " (" +
+                  percent(share(d.peak_reserved, total)) + "): " + gib(usable) + " unused after a safety margin";
+        f.evidence.push_back({"Device memory (deviceProperties)", gib_exact(total), src});
+        f.evidence.push_back({"Peak reserved (caching allocator)", gib_exact(d.peak_reserved), src});
+        f.evidence.push_back({"Peak allocated (tensors)", gib_exact(d.peak_allocated), src});
+        int64_t working = d.peak_allocated - d.min_allocated;
+        f.evidence.push_back({"Lowest allocated in the trace",
+                              gib(d.min_allocated) + " (weights and other long-lived tensors); working set " +
+                                  gib(working) + " (peak − lowest)",
+                              src});
+        f.evidence.push_back({"Margin kept aside",
+                              gib(margin) + " (10 % of the device, at least 2 GiB: CUDA context, library "
+                                            "workspaces, memory the profiler does not see)",
+                              src});
+        std::string scale;
+        if (working > 0) {
+          double room = static_cast<double>(usable) / static_cast<double>(working);
+          // Past 100× the estimate says nothing more useful (the batch is tiny next to the device).
+          scale = room >= 100 ? "; the traced working set of " + gib(working) +
+                                    " fits over 100 more times: the batch (or KV cache) can grow far beyond the "
+                                    "profiled one"
+                              : "; the traced working set of " + gib(working) + " fits " + units::number(room, 1) +
+                                    " more times, so a batch (or KV cache) up to about " +
+                                    units::number(1.0 + room, 1) + "× larger may fit if memory grows with it";
+        }
+        f.impact = gib(usable) + " of " + gib(total) + " (" + percent(share(usable, total)) +
+                   ") unused at the traced peak" + scale;
+        f.fix =
+            "Use the memory for throughput: raise the batch size or the number of concurrent requests "
+            "(max_num_seqs / max batch), give a serving engine a larger KV cache (vLLM "
+            "--gpu-memory-utilization), or run more replicas per GPU; re-profile at the new size, since memory "
+            "per request is not always linear. Check nvidia-smi for other processes on the device first.";
+        f.weight = share(usable, total);
+        out.push_back(std::move(f));
+      }
+    }
+    // ---- allocator cache (reserved, never allocated) ----
+    int64_t overhead = d.reserved_overhead();
+    if (overhead >= kCacheBytesMin && share(overhead, d.peak_reserved) >= kCacheShareWarn) {
+      Finding f;
+      f.id = kAllocCache;
+      bool tight = d.total_memory_bytes > 0 && share(d.peak_reserved, d.total_memory_bytes) >= kCacheTightShare;
+      f.severity = tight ? Severity::kWarning : Severity::kInfo;
+      f.title = dev + ": the caching allocator reserved " + gib(d.peak_reserved) + " but never had more than " +
+                gib(d.peak_allocated) + " allocated (" + percent(share(overhead, d.peak_reserved)) +
+                " of the reserved peak unused)";
+      f.evidence.push_back({"Peak reserved", gib_exact(d.peak_reserved), src});
+      f.evidence.push_back({"Peak allocated", gib_exact(d.peak_allocated), src});
+      f.evidence.push_back(
+          {"Largest reserved − allocated",
+           gib(d.max_unused_reserved) + " at " + ms(d.max_unused_reserved_ts_ns - m.first_ns) + " into the trace",
+           src});
+      f.evidence.push_back({"Reserved total changes",
+                            "grew " + std::to_string(d.reserved_growths) + "× (" + gib(d.reserved_grown_bytes) +
+                                "), released " + std::to_string(d.reserved_releases) + "× (" +
+                                gib(d.reserved_released_bytes) + ")",
+                            src});
+      if (d.total_memory_bytes > 0) {
+        f.evidence.push_back({"Device memory", gib_exact(d.total_memory_bytes), src});
+      }
+      f.impact = gib(overhead) + " held by the allocator and never used" +
+                 (d.reserved_growths == 0
+                      ? std::string("; the reserved total did not grow inside the trace, so it was reached before "
+                                    "it (an earlier step, loading or warm-up)")
+                      : std::string()) +
+                 (tight ? "; the device is " + percent(share(d.peak_reserved, d.total_memory_bytes)) +
+                              " full at the peak, so this is memory an out-of-memory error would have needed"
+                        : std::string());
+      f.fix =
+          "Reduce fragmentation: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True (segments grow in place "
+          "instead of many fixed-size ones); if the cache is left from loading or warm-up, call "
+          "torch.cuda.empty_cache() once before serving, never in the hot path; for mixed large/small "
+          "allocations try max_split_size_mb. torch.cuda.memory_summary() and a memory snapshot show the "
+          "segments.";
+      f.weight = share(overhead, d.total_memory_bytes > 0 ? d.total_memory_bytes : d.peak_reserved);
+      out.push_back(std::move(f));
+    }
+    // ---- allocator churn: the reserved total moving in the steady state ----
+    // A warmed-up caching allocator serves every request from its cache: reserved stays flat. It goes down only
+    // when segments are returned with cudaFree (torch.cuda.empty_cache(), or a failed allocation retried after
+    // freeing the cache: memory pressure) — cudaFree synchronises the device — and then has to come back with
+    // cudaMalloc. One release, or growth in two or more steps after the first, is not steady state.
+    uint64_t growth_steps = 0;
+    for (size_t i = 1; i < mt.steps.size(); ++i) growth_steps += mt.steps[i].reserved_growths > 0 ? 1 : 0;
+    if (d.reserved_releases >= 1 || growth_steps >= 2) {
+      Finding f;
+      f.id = kAllocChurn;
+      f.title = dev + ": the caching allocator returned memory to the driver " + std::to_string(d.reserved_releases) +
+                "× and grew " + std::to_string(d.reserved_growths) + "× inside the trace";
+      f.evidence.push_back({"Reserved released",
+                            std::to_string(d.reserved_releases) + "× (" + gib(d.reserved_released_bytes) + ")", src});
+      f.evidence.push_back(
+          {"Reserved grown", std::to_string(d.reserved_growths) + "× (" + gib(d.reserved_grown_bytes) + ")", src});
+      if (!mt.steps.empty()) {
+        uint64_t allocs = 0, frees = 0;
+        for (const MemoryStep& s : mt.steps) {
+          allocs += s.allocs;
+          frees += s.frees;
+        }
+        f.evidence.push_back({"Per step",
+                              std::to_string(allocs / mt.steps.size()) + " allocations and " +
+                                  std::to_string(frees / mt.steps.size()) + " frees on average; reserved grew in " +
+                                  std::to_string(growth_steps) + " of " + std::to_string(mt.steps.size() - 1) +
+                                  " steps after the first",
+                              src});
+      }
+      f.evidence.push_back({"Allocator driver calls",
+                            std::to_string(mt.alloc_api_calls) + " cudaMalloc/cudaFree-family calls, " +
+                                ms(mt.alloc_api_ns) + " of host time",
+                            src});
+      f.fix =
+          "Keep the cache warm: remove torch.cuda.empty_cache() (and gc-driven frees) from the loop; if memory "
+          "pressure forces the releases, lower the peak (smaller batch or KV cache, "
+          "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True against fragmentation) so allocations stop failing "
+          "and retrying; allocate fixed-size buffers once and reuse them.";
+      f.impact = window > 0 ? "up to " + stake_text(mt.alloc_api_ns, window) +
+                                  " in allocator driver calls, plus the device synchronisations of cudaFree"
+                            : ms(mt.alloc_api_ns) + " of host time in allocator driver calls";
+      // Ranked by the host time of the driver calls, like the other time findings; at least a small weight so
+      // that it ranks among the warnings even when the trace lacks those runtime events.
+      f.weight = std::max(0.01, share(mt.alloc_api_ns, window));
+      out.push_back(std::move(f));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& an) {
@@ -273,6 +447,11 @@ std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& an) {
   }
   advice_findings(m, an, src, out);
   precision_and_batch_findings(m, an, src, out);
+  if (an.memory != nullptr) {
+    int64_t window = 0;
+    for (const GpuTimeline& g : tl.devices) window += g.total_ns;
+    memory_findings(m, *an.memory, src, window, out);
+  }
   rank_findings(out);
   return out;
 }

@@ -18,10 +18,25 @@ bool parse_op_sort(const std::string& s, OpSort& out) {
     out = OpSort::kSelfCpu;
   } else if (s == "count") {
     out = OpSort::kCalls;
+  } else if (s == "cuda_memory_usage") {
+    out = OpSort::kCudaMem;
+  } else if (s == "cpu_memory_usage") {
+    out = OpSort::kCpuMem;
+  } else if (s == "self_cuda_memory_usage") {
+    out = OpSort::kSelfCudaMem;
+  } else if (s == "self_cpu_memory_usage") {
+    out = OpSort::kSelfCpuMem;
   } else {
     return false;
   }
   return true;
+}
+
+const std::vector<std::string>& op_sort_names() {
+  static const std::vector<std::string> names = {
+      "cuda_time_total",   "cpu_time_total",   "self_cuda_time_total",   "self_cpu_time_total",  "count",
+      "cuda_memory_usage", "cpu_memory_usage", "self_cuda_memory_usage", "self_cpu_memory_usage"};
+  return names;
 }
 
 namespace {
@@ -159,6 +174,23 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
       if (mod != kNoIndex) module_row(mod).cuda_self_ns += d;
     }
   }
+  // Memory: each [memory] event counts for the operator it is attributed to (self) and every operator around
+  // it on its thread (total), as PyTorch's self_/cpu_memory_usage and self_/cuda_memory_usage.
+  const std::vector<uint32_t> owners = memory_owners(m);
+  r.has_memory = !t.memory.empty();
+  for (size_t k = 0; k < owners.size(); ++k) {
+    uint32_t o = owners[k];
+    if (o == kNoIndex) continue;
+    const MemoryEvent& me = t.memory[k];
+    bool cuda = is_accelerator_memory(me.device_type);
+    if (!cuda && !is_cpu_memory(me.device_type)) continue;
+    OpRow& self_row = row(o);
+    (cuda ? self_row.cuda_mem_self : self_row.cpu_mem_self) += me.bytes;
+    for (uint32_t p = o; p != kNoIndex; p = m.parent[p]) {
+      OpRow& pr = row(p);
+      (cuda ? pr.cuda_mem : pr.cpu_mem) += me.bytes;
+    }
+  }
   auto key = [sort](const OpRow& o) -> int64_t {
     switch (sort) {
       case OpSort::kCudaTotal: return o.cuda_total_ns;
@@ -166,6 +198,10 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
       case OpSort::kSelfCuda: return o.cuda_self_ns;
       case OpSort::kSelfCpu: return o.cpu_self_ns;
       case OpSort::kCalls: return static_cast<int64_t>(o.calls);
+      case OpSort::kCudaMem: return o.cuda_mem;
+      case OpSort::kCpuMem: return o.cpu_mem;
+      case OpSort::kSelfCudaMem: return o.cuda_mem_self;
+      case OpSort::kSelfCpuMem: return o.cpu_mem_self;
     }
     return 0;
   };
