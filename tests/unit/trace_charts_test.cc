@@ -19,8 +19,8 @@ namespace {
 
 GpuActivity act(int32_t device, int64_t ts, int64_t end, int32_t stream = 7) {
   GpuActivity a;
-  a.device = device;
-  a.stream = stream;
+  a.device = static_cast<int8_t>(device);
+  a.stream = static_cast<int16_t>(stream);
   a.ts_ns = ts;
   a.end_ns = end;
   return a;
