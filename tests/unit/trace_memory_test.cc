@@ -531,8 +531,8 @@ TEST(TraceMemoryFindings, AllocatorCacheFiresAndStaysSilent) {
   EXPECT_NE(f->fix.find("expandable_segments:True"), std::string::npos);
   // Nearly full device: the same waste is a warning.
   std::vector<Mem> tight = {{10, 50 * kGiB, 50 * kGiB, 72 * kGiB}, {20, -kGiB, 49 * kGiB, 72 * kGiB}};
-  const Finding* w = get_finding(trace_file_findings(parse(trace_json({}, tight, 80 * kGiB, kernel_events()))),
-                                 "TRACE-ALLOCATOR-CACHE");
+  auto tight_fs = trace_file_findings(parse(trace_json({}, tight, 80 * kGiB, kernel_events())));
+  const Finding* w = get_finding(tight_fs, "TRACE-ALLOCATOR-CACHE");
   ASSERT_NE(w, nullptr);
   EXPECT_EQ(w->severity, Severity::kWarning);
   // 20 % unused, or under 1 GiB: silent.
