@@ -244,6 +244,34 @@ TEST(TraceGroup, RealBertStacksGroupTheLinearLayers) {
   EXPECT_EQ(linear_cuda, 197598);
 }
 
+TEST(TraceGroup, RealBertInputShapesSplitTheProjections) {
+  // bert-small was recorded with record_shapes=True: the reader keeps args["Input Dims"] per operator.
+  auto t = read_trace_file(test::data_path("traces/tracelens_h100/gaunernst_bert-small-uncased__1016001.json.gz"));
+  ASSERT_TRUE(t.ok());
+  Model m = build_model(*t);
+  OpGroupKeysResult k = op_group_keys(m, OpGroupBy::kInputShapes, 0);
+  ASSERT_TRUE(k.why_not.empty()) << k.why_not;
+  OpTable ot = op_table(m, OpSort::kCudaTotal, &k.keys);
+  uint64_t addmm_calls = 0;
+  int64_t addmm_cuda = 0;
+  size_t addmm_rows = 0;
+  bool lm_head = false, hidden = false;
+  for (const OpRow& o : ot.ops) {
+    if (o.name != "aten::addmm") continue;
+    ++addmm_rows;
+    addmm_calls += o.calls;
+    addmm_cuda += o.cuda_total_ns;
+    EXPECT_EQ(o.group.rfind("[[", 0), 0u) << o.group;
+    if (o.group == "[[30522], [141, 512], [512, 30522], [], []]") lm_head = o.calls == 1 && o.cuda_total_ns == 41280;
+    if (o.group == "[[512], [141, 512], [512, 512], [], []]") hidden = o.calls == 17 && o.cuda_total_ns == 98718;
+  }
+  EXPECT_GT(addmm_rows, 2u);
+  EXPECT_TRUE(lm_head);         // the vocabulary projection (30522 words) is its own row
+  EXPECT_TRUE(hidden);          // the 512x512 projections of the encoder layers share one
+  EXPECT_EQ(addmm_calls, 26u);  // split, never lost: the ungrouped row has 26 calls and 197598 ns
+  EXPECT_EQ(addmm_cuda, 197598);
+}
+
 TEST(TraceGroup, ShapesTextAsPythonPrintsIt) {
   EXPECT_EQ(pytorch_shapes_text("[[8,3,224,224],[64,3,7,7],[]]"), "[[8, 3, 224, 224], [64, 3, 7, 7], []]");
   EXPECT_EQ(pytorch_shapes_text("[]"), "[]");
