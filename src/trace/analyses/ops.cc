@@ -57,7 +57,7 @@ std::string module_class(const std::string& frame) {
 
 }  // namespace
 
-OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
+OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const std::vector<uint32_t>* memory) {
   OpTable r;
   const Trace& t = *m.trace;
   const size_t n = t.events.size();
@@ -208,7 +208,12 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
   std::unordered_map<uint32_t, uint32_t>().swap(other_memo);
   // Memory: each [memory] event counts for the operator it is attributed to (self) and every operator around
   // it on its thread (total), as PyTorch's self_/cpu_memory_usage and self_/cuda_memory_usage.
-  const std::vector<uint32_t> owners = memory_owners(m);
+  std::vector<uint32_t> computed;
+  if (memory == nullptr) {
+    computed = memory_owners(m);
+    memory = &computed;
+  }
+  const std::vector<uint32_t>& owners = *memory;
   r.has_memory = !t.memory.empty();
   for (size_t k = 0; k < owners.size(); ++k) {
     uint32_t o = owners[k];
