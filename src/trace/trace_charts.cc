@@ -168,7 +168,7 @@ Chart diff_changes_chart(const TraceDiff& d, size_t top) {
 }
 
 void add_trace_charts(Report& r, const Model& m, const KernelSummary& ks, const OpTable* ops,
-                      const std::function<bool(const char*)>& selected, size_t top) {
+                      const std::function<bool(const char*)>& selected, size_t top, const MemoryTimeline* memory) {
   if (selected("kernels") && ks.why_not.empty()) {
     r.charts.push_back(top_kernels_chart(ks, top));
     r.charts.push_back(kernel_classes_chart(ks));
@@ -179,8 +179,12 @@ void add_trace_charts(Report& r, const Model& m, const KernelSummary& ks, const 
     if (u.why_not.empty()) r.charts.push_back(utilisation_chart(u));
   }
   if (selected("memory")) {
-    MemoryTimeline mt = memory_timeline(m);
-    for (Chart& c : memory_charts(mt, m.first_ns)) r.charts.push_back(std::move(c));
+    MemoryTimeline computed;
+    if (memory == nullptr) {
+      computed = memory_timeline(m);
+      memory = &computed;
+    }
+    for (Chart& c : memory_charts(*memory, m.first_ns)) r.charts.push_back(std::move(c));
   }
 }
 

@@ -32,8 +32,9 @@ Chart diff_changes_chart(const TraceDiff& d, size_t top);
 
 // Adds the charts of the selected report sections to `r` (the call site in trace_report): kernels -> top
 // kernels and classes, ops -> top operators (when `ops` is given), timeline -> utilisation, memory -> the
-// memory curve when memory_timeline() returns devices.
+// memory curve when memory_timeline() returns devices (`memory`: the caller's memory_timeline(m), else computed).
 void add_trace_charts(Report& r, const Model& m, const KernelSummary& ks, const OpTable* ops,
-                      const std::function<bool(const char*)>& selected, size_t top);
+                      const std::function<bool(const char*)>& selected, size_t top,
+                      const MemoryTimeline* memory = nullptr);
 
 }  // namespace infertune::trace

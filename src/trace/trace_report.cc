@@ -737,7 +737,8 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   LaunchStats ls = launch_stats(m);
   SyncStats sy = sync_stats(m, tl);
   CopyStats cs = copy_stats(m);
-  MemoryTimeline mt = memory_timeline(m);
+  const std::vector<uint32_t> owners = memory_owners(m);  // once, for the memory timeline and the op table
+  MemoryTimeline mt = memory_timeline(m, &owners);
   OpSort sort = OpSort::kCudaTotal;
   parse_op_sort(o.sort, sort);
   std::function<bool(const char*)> sel = [&](const char* name) {
@@ -749,7 +750,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   if (group_by != OpGroupBy::kName && sel("ops")) group_keys = op_group_keys(m, group_by, o.stack_depth);
   const bool grouped = group_by != OpGroupBy::kName && group_keys.why_not.empty();
   OpTable ot;
-  if (sel("ops") || sel("modules")) ot = op_table(m, sort, grouped ? &group_keys.keys : nullptr);
+  if (sel("ops") || sel("modules")) ot = op_table(m, sort, grouped ? &group_keys.keys : nullptr, &owners);
   Report r;
   r.command = "trace analyze";
   r.subject = "trace " + t.path;
@@ -786,7 +787,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
   r.notes.push_back(
       "GPU timeline after TraceLens' definitions: activities whose launch call is not in the trace are left out; "
       "memsets count as computation");
-  add_trace_charts(r, m, ks, sel("ops") ? &ot : nullptr, sel, o.top);  // drawn by --format html
+  add_trace_charts(r, m, ks, sel("ops") ? &ot : nullptr, sel, o.top, &mt);  // drawn by --format html
   r.data = data_json(t, m, tl, ks, o.top);
   add_host_json(*r.data, sel, st, ls, sy, cs, ot, o.top);
   if (group_by != OpGroupBy::kName && sel("ops")) {

@@ -282,7 +282,9 @@ struct OpGroupKeys {
   std::vector<uint32_t> key_of_event;  // per event: index into text
   std::vector<std::string> text;       // text[0] is the empty key
 };
-OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group = nullptr);
+// `owners`: memory_owners(m) when the caller already has it, else computed here.
+OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group = nullptr,
+                 const std::vector<uint32_t>* owners = nullptr);
 
 // ---- Memory timeline (from "[memory]" allocator events, profile_memory=True) ----
 // Every allocator event carries the allocator's totals after it ("Total Allocated", "Total Reserved"); the curve
@@ -358,7 +360,8 @@ bool is_alloc_api_name(const std::string& name);
 // contains its ts (as the TensorBoard profiler plugin attributes them), kNoIndex when none. One sweep per thread
 // over the events and the allocations sorted by time: O((n + m) log(n + m)).
 std::vector<uint32_t> memory_owners(const Model& m);
-MemoryTimeline memory_timeline(const Model& m);
+// `owners`: memory_owners(m) when the caller already has it (it is the costly part), else computed here.
+MemoryTimeline memory_timeline(const Model& m, const std::vector<uint32_t>* owners = nullptr);
 
 // ---- Findings ----
 // Every finding id the trace analyses can raise, documented in docs/findings.md (a test keeps them in step).

@@ -79,7 +79,7 @@ std::vector<uint32_t> memory_owners(const Model& m) {
   return owner;
 }
 
-MemoryTimeline memory_timeline(const Model& m) {
+MemoryTimeline memory_timeline(const Model& m, const std::vector<uint32_t>* owners) {
   MemoryTimeline out;
   if (m.trace == nullptr || m.trace->memory.empty()) {
     out.why_not = "no [memory] events in the trace (record with profile_memory=True)";
@@ -173,7 +173,12 @@ MemoryTimeline memory_timeline(const Model& m) {
   }
 
   // Allocations by operator: accelerator memory, or CPU memory when the trace has no accelerator events.
-  std::vector<uint32_t> owner = memory_owners(m);
+  std::vector<uint32_t> computed;
+  if (owners == nullptr) {
+    computed = memory_owners(m);
+    owners = &computed;
+  }
+  const std::vector<uint32_t>& owner = *owners;
   bool any_accel =
       std::any_of(out.devices.begin(), out.devices.end(), [](const DeviceMemory& d) { return d.accelerator; });
   std::unordered_map<std::string, size_t> op_row;

@@ -57,7 +57,7 @@ std::string module_class(const std::string& frame) {
 
 }  // namespace
 
-OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
+OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const std::vector<uint32_t>* memory) {
   OpTable r;
   const Trace& t = *m.trace;
   const size_t n = t.events.size();
@@ -94,7 +94,18 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
   }
   // Self time = duration − the nested host events (clipped to the parent). Kept per event only when the
   // module table needs it; otherwise added up per name directly.
-  std::vector<int64_t> self(any_module ? n : 0, 0);
+  // The module table reads it for cpu_op events only: `self` is indexed by position in `cpu_ops` (ascending
+  // event indices), which keeps it to a fraction of the event count.
+  std::vector<uint32_t> cpu_ops;
+  if (any_module) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (t.events[i].cat == Cat::kCpuOp) cpu_ops.push_back(i);
+    }
+  }
+  std::vector<int64_t> self(cpu_ops.size(), 0);
+  auto self_of = [&](uint32_t cpu_op) -> int64_t& {  // cpu_op: an event in cpu_ops
+    return self[static_cast<size_t>(std::lower_bound(cpu_ops.begin(), cpu_ops.end(), cpu_op) - cpu_ops.begin())];
+  };
   for (uint32_t i = 0; i < n; ++i) {
     const Event& e = t.events[i];
     if (!in_table(e.cat)) continue;
@@ -102,13 +113,13 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
     ++o.calls;
     o.cpu_total_ns += e.dur_ns;
     o.cpu_self_ns += e.dur_ns;
-    if (any_module) self[i] += e.dur_ns;
+    if (any_module && e.cat == Cat::kCpuOp) self_of(i) += e.dur_ns;
     uint32_t p = m.parent[i];
     if (p != kNoIndex) {
       const Event& pe = t.events[p];
       int64_t overlap = std::max<int64_t>(0, std::min(e.end_ns(), pe.end_ns()) - std::max(e.ts_ns, pe.ts_ns));
       row(p).cpu_self_ns -= overlap;
-      if (any_module) self[p] -= overlap;
+      if (any_module && pe.cat == Cat::kCpuOp) self_of(p) -= overlap;
     }
   }
   if (r.ops.empty()) {
@@ -116,14 +127,30 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
     return r;
   }
   // Innermost nn.Module around each host event (memo per python frame).
-  std::unordered_map<uint32_t, uint32_t> module_memo;
+  // The memo is a flat array over the python_function events (ascending indices, found by binary search; far
+  // smaller than a hash map node per frame), with a map for any other event on a frame's parent chain.
+  constexpr uint32_t kUnknown = kNoIndex - 1;
+  std::vector<uint32_t> py_events;
+  if (any_module) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (t.events[i].cat == Cat::kPythonFunction) py_events.push_back(i);
+    }
+  }
+  std::vector<uint32_t> py_memo(py_events.size(), kUnknown);
+  std::unordered_map<uint32_t, uint32_t> other_memo;
+  auto memo_slot = [&](uint32_t f) -> uint32_t& {
+    auto it = std::lower_bound(py_events.begin(), py_events.end(), f);
+    if (it != py_events.end() && *it == f) return py_memo[static_cast<size_t>(it - py_events.begin())];
+    return other_memo.emplace(f, kUnknown).first->second;
+  };
+  std::vector<uint32_t> path;
   auto module_of = [&](uint32_t ev) -> uint32_t {
     uint32_t py = m.python_of(ev);
-    std::vector<uint32_t> path;
+    path.clear();
     uint32_t found = kNoIndex;
     for (uint32_t f = py; f != kNoIndex; f = m.parent[f]) {
-      if (auto it = module_memo.find(f); it != module_memo.end()) {
-        found = it->second;
+      if (uint32_t known = memo_slot(f); known != kUnknown) {
+        found = known;
         break;
       }
       path.push_back(f);
@@ -132,7 +159,7 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
         break;
       }
     }
-    for (uint32_t f : path) module_memo[f] = found;
+    for (uint32_t f : path) memo_slot(f) = found;
     return found;
   };
   std::unordered_map<std::string, size_t> mod_row;
@@ -147,11 +174,12 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
       const Event& e = t.events[i];
       if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) ++module_row(i).instances;
     }
-    for (uint32_t i = 0; i < n; ++i) {
-      if (t.events[i].cat != Cat::kCpuOp) continue;
-      uint32_t mod = module_of(i);
-      if (mod != kNoIndex) module_row(mod).cpu_self_ns += std::max<int64_t>(0, self[i]);
+    for (size_t k = 0; k < cpu_ops.size(); ++k) {
+      uint32_t mod = module_of(cpu_ops[k]);
+      if (mod != kNoIndex) module_row(mod).cpu_self_ns += std::max<int64_t>(0, self[k]);
     }
+    std::vector<int64_t>().swap(self);
+    std::vector<uint32_t>().swap(cpu_ops);
   }
   // GPU time: the direct operator is the innermost cpu_op around the launch call (else the External id's).
   for (const GpuActivity& a : m.activities) {
@@ -174,9 +202,18 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group) {
       if (mod != kNoIndex) module_row(mod).cuda_self_ns += d;
     }
   }
+  // The memo is done with: give its memory back before the attribution below allocates its own.
+  std::vector<uint32_t>().swap(py_memo);
+  std::vector<uint32_t>().swap(py_events);
+  std::unordered_map<uint32_t, uint32_t>().swap(other_memo);
   // Memory: each [memory] event counts for the operator it is attributed to (self) and every operator around
   // it on its thread (total), as PyTorch's self_/cpu_memory_usage and self_/cuda_memory_usage.
-  const std::vector<uint32_t> owners = memory_owners(m);
+  std::vector<uint32_t> computed;
+  if (memory == nullptr) {
+    computed = memory_owners(m);
+    memory = &computed;
+  }
+  const std::vector<uint32_t>& owners = *memory;
   r.has_memory = !t.memory.empty();
   for (size_t k = 0; k < owners.size(); ++k) {
     uint32_t o = owners[k];

@@ -24,18 +24,47 @@ namespace {
 
 using Span = std::pair<int64_t, int64_t>;
 
-std::vector<Span> merged(std::vector<Span> v) {
+// Sorts and merges `v` in place (no second copy of the list).
+void merge_in_place(std::vector<Span>& v) {
   std::sort(v.begin(), v.end());
-  std::vector<Span> out;
+  size_t n = 0;
   for (const Span& s : v) {
-    if (!out.empty() && s.first <= out.back().second) {
-      out.back().second = std::max(out.back().second, s.second);
+    if (n > 0 && s.first <= v[n - 1].second) {
+      v[n - 1].second = std::max(v[n - 1].second, s.second);
     } else {
-      out.push_back(s);
+      v[n++] = s;
     }
   }
-  return out;
+  v.resize(n);
 }
+
+std::vector<Span> merged(std::vector<Span> v) {
+  merge_in_place(v);
+  return v;
+}
+
+// Collects spans and keeps them merged as it goes (merging is order-free, so the result is the one of merging
+// the whole list at once), so a part made of many overlapping spans never holds them all.
+class SpanUnion {
+ public:
+  void add(int64_t a, int64_t b) {
+    v_.emplace_back(a, b);
+    if (v_.size() >= limit_) {
+      merge_in_place(v_);
+      limit_ = std::max<size_t>(2 * v_.size(), kMinBatch);
+    }
+  }
+  std::vector<Span> take() {
+    merge_in_place(v_);
+    v_.shrink_to_fit();
+    return std::move(v_);
+  }
+
+ private:
+  static constexpr size_t kMinBatch = 1 << 16;
+  std::vector<Span> v_;
+  size_t limit_ = kMinBatch;
+};
 
 // The parts of `v` (merged) inside [lo, hi).
 std::vector<Span> clipped(const std::vector<Span>& v, int64_t lo, int64_t hi) {
@@ -70,24 +99,25 @@ int64_t total(const std::vector<Span>& v) {
 
 void tb_breakdown(const Model& m, StepsResult& r) {
   const Trace& t = *m.trace;
-  std::vector<Span> parts[kTbParts - 1];
+  SpanUnion u[kTbParts - 1];
   for (const GpuActivity& a : m.activities) {
     size_t k = a.kind == ActivityKind::kKernel ? 0 : (a.kind == ActivityKind::kMemcpy ? 1 : 2);
-    parts[k].emplace_back(a.ts_ns, a.end_ns);
+    u[k].add(a.ts_ns, a.end_ns);
   }
   for (uint32_t i = 0; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
     if (is_launch_api(e.cat)) {
-      parts[static_cast<size_t>(TbPart::kRuntime)].emplace_back(e.ts_ns, e.end_ns());
+      u[static_cast<size_t>(TbPart::kRuntime)].add(e.ts_ns, e.end_ns());
     } else if (e.cat == Cat::kCpuOp || e.cat == Cat::kUserAnnotation) {
       if (m.flags[i] & kDataLoader) {
-        parts[static_cast<size_t>(TbPart::kDataLoader)].emplace_back(e.ts_ns, e.end_ns());
+        u[static_cast<size_t>(TbPart::kDataLoader)].add(e.ts_ns, e.end_ns());
       } else if (t.name_of(e).rfind("ProfilerStep#", 0) != 0) {
-        parts[static_cast<size_t>(TbPart::kCpuExec)].emplace_back(e.ts_ns, e.end_ns());
+        u[static_cast<size_t>(TbPart::kCpuExec)].add(e.ts_ns, e.end_ns());
       }
     }
   }
-  for (auto& p : parts) p = merged(std::move(p));
+  std::vector<Span> parts[kTbParts - 1];
+  for (size_t k = 0; k + 1 < kTbParts; ++k) parts[k] = u[k].take();
   for (StepRow& s : r.steps) {
     std::vector<Span> used;
     int64_t covered = 0;
@@ -168,6 +198,7 @@ StepsResult step_timeline(const Model& m) {
     const GpuActivity* first;
   };
   std::vector<Busy> busy;
+  busy.reserve(linked.size());
   for (const GpuActivity* a : linked) {
     if (!busy.empty() && a->ts_ns <= busy.back().end) {
       busy.back().end = std::max(busy.back().end, a->end_ns);
@@ -194,6 +225,8 @@ StepsResult step_timeline(const Model& m) {
     }
     s.idle_ns = s.wall_ns() - s.busy_ns;
   }
+  std::vector<Busy>().swap(busy);  // no longer needed: leave the room to tb_breakdown
+  std::vector<const GpuActivity*>().swap(linked);
   std::vector<int64_t> walls;
   int64_t sum = 0;
   for (size_t i = 0; i < n; ++i) {
