@@ -129,7 +129,8 @@ TEST(MemorySnapshot, FragmentationFiresWithExpandableSegmentsFix) {
   MemorySnapshot s = load("fragmented.pickle");
   s.expandable_setting = true;
   SnapshotAnalysis a = analyze_memory(s, 3);
-  const Finding& f = get(memory_findings(s, a), "TRACE-MEM-FRAGMENTED");
+  auto on = memory_findings(s, a);  // kept alive: get() returns a reference into it
+  const Finding& f = get(on, "TRACE-MEM-FRAGMENTED");
   EXPECT_NE(f.fix.find("already on"), std::string::npos);
   EXPECT_EQ(f.fix.find("expandable_segments:True"), std::string::npos);
 }
