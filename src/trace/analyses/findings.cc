@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "trace/analyses/advice.h"
 #include "base/units.h"
+#include "trace/analyses/advice.h"
 #include "trace/analyses/analyses.h"
 #include "trace/format.h"
 
