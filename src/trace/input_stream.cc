@@ -98,7 +98,11 @@ size_t InputStream::inflate_some(char* dst, size_t n) {
       if (raw_len_ == 0) break;
     }
     if (z_->need_reset) {
-      // Another gzip member follows (concatenated .gz files are valid gzip).
+      // Another gzip member follows (concatenated .gz files are valid gzip), or bytes that are not gzip.
+      if (static_cast<unsigned char>(raw_[raw_pos_]) != 0x1f) {
+        error_ = "data after the end of the gzip stream";
+        break;
+      }
       inflateReset(&z);
       z_->need_reset = false;
     }

@@ -4,7 +4,6 @@
 #include "trace/pickle.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include <unordered_map>
 
 #include "base/strings.h"
+#include "trace/input_stream.h"
 
 namespace infertune::pickle {
 
@@ -787,53 +787,19 @@ Result<std::string> maybe_gunzip(std::string bytes, size_t max_out) {
       static_cast<unsigned char>(bytes[1]) != 0x8b) {
     return bytes;
   }
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return input_error("cannot start zlib");
+  // The trace reader's stream decodes gzip (concatenated members, truncation, trailing bytes) chunk by chunk.
+  auto in = trace::InputStream::from_memory(bytes.data(), bytes.size());
   std::string out;
-  z.next_in = reinterpret_cast<Bytef*>(bytes.data());
-  z.avail_in = 0;
-  size_t in_pos = 0;
-  char buf[1 << 16];
-  int rc = Z_OK;
+  char* keep = in->window_begin();
   for (;;) {
-    if (z.avail_in == 0 && in_pos < bytes.size()) {
-      size_t n = std::min<size_t>(bytes.size() - in_pos, 1u << 30);
-      z.next_in = reinterpret_cast<Bytef*>(bytes.data() + in_pos);
-      z.avail_in = static_cast<uInt>(n);
-      in_pos += n;
-    }
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    size_t got = sizeof buf - z.avail_out;
-    if (out.size() + got > max_out) {
-      inflateEnd(&z);
-      return input_error(fmt::format("gzip data inflates to more than {} bytes", max_out));
-    }
-    out.append(buf, got);
-    if (rc == Z_STREAM_END) {
-      size_t left = z.avail_in + (bytes.size() - in_pos);
-      if (left == 0) break;
-      // Another gzip member follows (concatenated .gz files), or trailing garbage.
-      const auto* next = reinterpret_cast<const unsigned char*>(z.next_in);
-      if (z.avail_in >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
-        inflateReset(&z);
-        continue;
-      }
-      inflateEnd(&z);
-      return input_error("data after the end of the gzip stream");
-    }
-    if (rc == Z_BUF_ERROR && z.avail_in == 0 && in_pos >= bytes.size()) {
-      inflateEnd(&z);
-      return input_error("truncated gzip data");
-    }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      std::string msg = z.msg != nullptr ? z.msg : "error " + std::to_string(rc);
-      inflateEnd(&z);
-      return input_error("corrupt gzip data (" + msg + ")");
-    }
+    size_t n = static_cast<size_t>(in->window_end() - keep);
+    if (out.size() + n > max_out) return input_error(fmt::format("gzip data inflates to more than {} bytes", max_out));
+    out.append(keep, n);
+    keep = in->window_end();
+    char* pos = keep;
+    if (!in->more(keep, pos)) break;
   }
-  inflateEnd(&z);
+  if (!in->error().empty()) return input_error(in->error());
   return out;
 }
 
