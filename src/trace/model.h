@@ -64,7 +64,7 @@ bool is_dataloader_name(const std::string& name);
 
 struct Model {
   const Trace* trace = nullptr;
-  std::vector<GpuActivity> activities;  // sorted by (ts, end)
+  std::vector<GpuActivity> activities;  // sorted by (ts, end, event)
   std::vector<int32_t> devices;         // devices with GPU activity, ascending
   std::vector<StreamStats> streams;     // ascending (device, stream)
   std::vector<Step> steps;              // ascending ts

@@ -51,51 +51,6 @@ void advise_huge_pages(const void* p, size_t bytes) {
 
 namespace {
 
-// An append-only table kept in fixed-size blocks while reading, so growing it never copies nor doubles the
-// memory; moved into an exactly sized vector at the end, block by block (each block freed once copied), so
-// the peak is the table plus one block.
-template <class T>
-class BlockTable {
-  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
-
- public:
-  static constexpr size_t kBlockBytes = size_t{4} << 20;  // two huge pages, allocated aligned to them
-  static constexpr size_t kPerBlock = kBlockBytes / sizeof(T);
-
-  void push_back(const T& v) {
-    if (fill_ == kPerBlock || blocks_.empty()) {
-      void* mem = ::operator new(kBlockBytes, kAlign);
-      advise_huge_pages(mem, kBlockBytes);  // before the first write
-      blocks_.emplace_back(static_cast<T*>(mem));
-      fill_ = 0;
-    }
-    std::memcpy(static_cast<void*>(blocks_.back().get() + fill_), &v, sizeof(T));
-    ++fill_;
-    ++size_;
-  }
-  size_t size() const { return size_; }
-  void move_to(std::vector<T>& out) {
-    out.clear();
-    reserve_table(out, size_);
-    for (size_t b = 0; b < blocks_.size(); ++b) {
-      size_t n = b + 1 == blocks_.size() ? fill_ : kPerBlock;
-      out.insert(out.end(), blocks_[b].get(), blocks_[b].get() + n);
-      blocks_[b].reset();
-    }
-    blocks_.clear();
-    size_ = fill_ = 0;
-  }
-
- private:
-  static constexpr std::align_val_t kAlign{size_t{2} << 20};
-  struct Free {
-    void operator()(T* p) const { ::operator delete(static_cast<void*>(p), kAlign); }
-  };
-  std::vector<std::unique_ptr<T, Free>> blocks_;
-  size_t fill_ = 0;
-  size_t size_ = 0;
-};
-
 // k == lit with the length known at compile time, so the comparison is a few inlined loads (key matching runs
 // for every key of every event).
 template <size_t N>
@@ -431,12 +386,12 @@ class Handler {
 
   bool saw_events() const { return saw_events_; }
 
-  // Moves the tables read into the Trace (exactly sized).
+  // Moves the tables read into the Trace.
   void finish() {
-    events_.move_to(t_.events);
-    gpu_args_.move_to(t_.gpu_args);
-    memory_.move_to(t_.memory);
-    flows_.move_to(t_.flows);
+    t_.events = std::move(events_);
+    t_.gpu_args = std::move(gpu_args_);
+    t_.memory = std::move(memory_);
+    t_.flows = std::move(flows_);
   }
 
  private:
@@ -942,10 +897,10 @@ class Handler {
 
   Trace& t_;
   Skip skip_;
-  BlockTable<Event> events_;
-  BlockTable<GpuArgs> gpu_args_;
-  BlockTable<MemoryEvent> memory_;
-  BlockTable<Flow> flows_;
+  PodTable<Event> events_;
+  PodTable<GpuArgs> gpu_args_;
+  PodTable<MemoryEvent> memory_;
+  PodTable<Flow> flows_;
   std::vector<Where> stack_;
   TopKey top_key_ = TopKey::kOther;
   DevKey dev_key_ = DevKey::kOther;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "trace/pod_table.h"
 #include "trace/string_table.h"
 
 namespace infertune::trace {
@@ -135,10 +136,10 @@ struct Trace {
   std::optional<int64_t> schema_version;
 
   StringTable strings;
-  std::vector<Event> events;  // in file order
-  std::vector<GpuArgs> gpu_args;
-  std::vector<MemoryEvent> memory;
-  std::vector<Flow> flows;
+  PodTable<Event> events;  // in file order
+  PodTable<GpuArgs> gpu_args;
+  PodTable<MemoryEvent> memory;
+  PodTable<Flow> flows;
   std::vector<DeviceInfo> devices;
   ReadStats stats;
 

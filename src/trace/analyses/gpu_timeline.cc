@@ -14,18 +14,14 @@ struct Span {
 };
 using Spans = std::vector<Span>;
 
-// Union of intervals (sorted by start on input); touching intervals merge.
-Spans merge(Spans v) {
-  std::sort(v.begin(), v.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
-  Spans out;
-  for (const Span& s : v) {
-    if (!out.empty() && s.start <= out.back().end) {
-      out.back().end = std::max(out.back().end, s.end);
-    } else {
-      out.push_back(s);
-    }
+// Adds s to the union u, for spans added in order of start (m.activities is sorted by start); touching spans
+// merge. No list of the raw spans is kept.
+void add_sorted(Spans& u, Span s) {
+  if (!u.empty() && s.start <= u.back().end) {
+    u.back().end = std::max(u.back().end, s.end);
+  } else {
+    u.push_back(s);
   }
-  return out;
 }
 
 int64_t length(const Spans& v) {
@@ -67,8 +63,7 @@ TimelineResult gpu_timeline(const Model& m) {
   for (int32_t dev : m.devices) {
     GpuTimeline g;
     g.device = dev;
-    Spans all, comp, comm, copy;
-    std::vector<const GpuActivity*> acts;
+    Spans all_u, comp_u, comm_u, copy_u;  // unions, built as the activities come (in order of start)
     for (const GpuActivity& a : m.activities) {
       if (a.device != dev) continue;
       if (a.launch == kNoIndex) {
@@ -76,22 +71,20 @@ TimelineResult gpu_timeline(const Model& m) {
         continue;
       }
       ++g.activities;
-      acts.push_back(&a);
       Span s{a.ts_ns, a.end_ns};
-      all.push_back(s);
+      add_sorted(all_u, s);
       if (a.kind == ActivityKind::kMemcpy) {
-        copy.push_back(s);
+        add_sorted(copy_u, s);
       } else if (is_comm_name(t.name_of(t.events[a.event]))) {
-        comm.push_back(s);
+        add_sorted(comm_u, s);
       } else {
-        comp.push_back(s);
+        add_sorted(comp_u, s);
       }
     }
-    if (all.empty()) {
+    if (all_u.empty()) {
       r.devices.push_back(g);
       continue;
     }
-    Spans all_u = merge(all), comp_u = merge(comp), comm_u = merge(comm), copy_u = merge(copy);
     g.total_ns = all_u.back().end - all_u.front().start;
     g.busy_ns = length(all_u);
     g.idle_ns = g.total_ns - g.busy_ns;
@@ -101,21 +94,25 @@ TimelineResult gpu_timeline(const Model& m) {
     g.total_memcpy_ns = length(copy_u);
     g.exposed_memcpy_ns = length(subtract(comm_u, subtract(comp_u, copy_u)));
 
-    // Gaps: for each busy period after the first, the activity that starts it (acts is sorted by ts).
+    // Gaps: for each busy period after the first, the activity that starts it: the first of this device's
+    // linked activities (in order of start) that starts at the gap's end.
+    auto counted = [&](const GpuActivity& a) { return a.device == dev && a.launch != kNoIndex; };
     size_t k = 0;
+    const size_t n_acts = m.activities.size();
     for (size_t i = 1; i < all_u.size(); ++i) {
       int64_t gap_start = all_u[i - 1].end, gap_end = all_u[i].start;
       int64_t gap = gap_end - gap_start;
       ++g.gaps;
       g.largest_gap_ns = std::max(g.largest_gap_ns, gap);
-      while (k < acts.size() && acts[k]->ts_ns < gap_end) ++k;
-      if (k < acts.size()) {
-        const Event& launch = t.events[acts[k]->launch];
+      while (k < n_acts && (!counted(m.activities[k]) || m.activities[k].ts_ns < gap_end)) ++k;
+      if (k < n_acts) {
+        const GpuActivity* next = &m.activities[k];
+        const Event& launch = t.events[next->launch];
         if (launch.ts_ns >= gap_start) {
           g.host_wait_ns += gap;
           ++g.host_wait_gaps;
         }
-        uint32_t sync = attribute_gap(m, gap_start, gap_end, acts[k], {launch.pid, launch.tid}, g.idle_split);
+        uint32_t sync = attribute_gap(m, gap_start, gap_end, next, {launch.pid, launch.tid}, g.idle_split);
         if (sync != kNoIndex) r.sync_idle.emplace_back(sync, gap);
       }
     }

@@ -18,23 +18,22 @@ std::string lower(const std::string& s) {
   return out;
 }
 
-int64_t union_length(std::vector<std::pair<int64_t, int64_t>>& v) {
-  std::sort(v.begin(), v.end());
-  int64_t total = 0, cur_s = 0, cur_e = 0;
+// Length of the union of spans added in order of start (m.activities is sorted by start).
+struct RunningUnion {
+  int64_t start = 0, end = 0, total = 0;
   bool open = false;
-  for (const auto& [s, e] : v) {
-    if (open && s <= cur_e) {
-      cur_e = std::max(cur_e, e);
-    } else {
-      if (open) total += cur_e - cur_s;
-      cur_s = s;
-      cur_e = e;
-      open = true;
+  void add(int64_t s, int64_t e) {
+    if (open && s <= end) {
+      end = std::max(end, e);
+      return;
     }
+    if (open) total += end - start;
+    start = s;
+    end = e;
+    open = true;
   }
-  if (open) total += cur_e - cur_s;
-  return total;
-}
+  int64_t length() const { return total + (open ? end - start : 0); }
+};
 
 }  // namespace
 
@@ -115,11 +114,11 @@ KernelSummary kernel_summary(const Model& m) {
   std::unordered_map<StringId, size_t> by_name;
   std::vector<Acc> rows;
   std::vector<DurationStats> classes(static_cast<size_t>(KernelClass::kOther) + 1);
-  std::unordered_map<int32_t, std::vector<std::pair<int64_t, int64_t>>> per_device;
+  std::unordered_map<int32_t, RunningUnion> per_device;
   for (const GpuActivity& a : m.activities) {
     const Event& e = t.events[a.event];
     int64_t d = a.end_ns - a.ts_ns;
-    per_device[a.device].emplace_back(a.ts_ns, a.end_ns);
+    per_device[a.device].add(a.ts_ns, a.end_ns);
     auto [it, inserted] = by_name.emplace(e.name, rows.size());
     if (inserted) {
       Acc acc;
@@ -135,7 +134,7 @@ KernelSummary kernel_summary(const Model& m) {
     }
     classes[static_cast<size_t>(acc.row.cls)].add(d);
   }
-  for (auto& [dev, spans] : per_device) ks.gpu_busy_ns += union_length(spans);
+  for (const auto& [dev, u] : per_device) ks.gpu_busy_ns += u.length();
   for (auto& acc : rows) {
     if (acc.occ_n) acc.row.mean_occupancy_pct = acc.occ_sum / static_cast<double>(acc.occ_n);
     ks.kernels.push_back(std::move(acc.row));

@@ -61,26 +61,36 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const st
   OpTable r;
   const Trace& t = *m.trace;
   const size_t n = t.events.size();
-  // Row per name (and group key when grouping); ProfilerStep#N share one row.
-  std::unordered_map<uint64_t, size_t> row_of;
-  std::unordered_map<uint32_t, size_t> step_row;  // by group key
-  auto row = [&](uint32_t i) -> OpRow& {
+  // Row per name (and group key when grouping); ProfilerStep#N share one row. Without grouping the row of a name
+  // is found in a flat array indexed by its string id (interned ids are dense), with grouping in a hash map.
+  constexpr uint32_t kNoRow = kNoIndex;
+  std::vector<uint32_t> row_of_name(group == nullptr ? t.strings.size() : 0, kNoRow);
+  std::unordered_map<uint64_t, uint32_t> row_of;
+  std::unordered_map<uint32_t, uint32_t> step_row;  // by group key
+  auto new_row = [&](uint32_t i) -> uint32_t {
     const Event& e = t.events[i];
     uint32_t g = group != nullptr ? group->key_of_event[i] : 0;
-    uint64_t id = (static_cast<uint64_t>(e.name) << 32) | g;
-    auto it = row_of.find(id);
-    if (it != row_of.end()) return r.ops[it->second];
     const std::string& name = t.name_of(e);
     std::string key_text = group != nullptr ? group->text[g] : std::string();
-    size_t k;
     if (name.rfind("ProfilerStep#", 0) == 0) {
-      auto [sit, fresh] = step_row.emplace(g, r.ops.size());
+      auto [sit, fresh] = step_row.emplace(g, static_cast<uint32_t>(r.ops.size()));
       if (fresh) r.ops.push_back(OpRow{"ProfilerStep*", key_text});
-      k = sit->second;
-    } else {
-      k = r.ops.size();
-      r.ops.push_back(OpRow{name, key_text});
+      return sit->second;
     }
+    r.ops.push_back(OpRow{name, key_text});
+    return static_cast<uint32_t>(r.ops.size() - 1);
+  };
+  auto row = [&](uint32_t i) -> OpRow& {
+    const Event& e = t.events[i];
+    if (group == nullptr) {
+      uint32_t& k = row_of_name[e.name];
+      if (k == kNoRow) k = new_row(i);
+      return r.ops[k];
+    }
+    uint64_t id = (static_cast<uint64_t>(e.name) << 32) | group->key_of_event[i];
+    auto it = row_of.find(id);
+    if (it != row_of.end()) return r.ops[it->second];
+    uint32_t k = new_row(i);
     row_of.emplace(id, k);
     return r.ops[k];
   };
@@ -162,11 +172,17 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const st
     for (uint32_t f : path) memo_slot(f) = found;
     return found;
   };
-  std::unordered_map<std::string, size_t> mod_row;
+  // Module row by class name, memoised per frame name (string id) so the class is worked out once per name.
+  std::unordered_map<std::string, uint32_t> mod_row;
+  std::unordered_map<StringId, uint32_t> mod_row_of_name;
   auto module_row = [&](uint32_t frame) -> ModuleRow& {
-    std::string cls = module_class(t.name_of(t.events[frame]));
-    auto [it, fresh] = mod_row.emplace(cls, r.modules.size());
+    StringId name = t.events[frame].name;
+    auto known = mod_row_of_name.find(name);
+    if (known != mod_row_of_name.end()) return r.modules[known->second];
+    std::string cls = module_class(t.strings.str(name));
+    auto [it, fresh] = mod_row.emplace(cls, static_cast<uint32_t>(r.modules.size()));
     if (fresh) r.modules.push_back(ModuleRow{cls});
+    mod_row_of_name.emplace(name, it->second);
     return r.modules[it->second];
   };
   if (any_module) {

@@ -44,18 +44,30 @@ std::vector<Span> merged(std::vector<Span> v) {
 }
 
 // Collects spans and keeps them merged as it goes (merging is order-free, so the result is the one of merging
-// the whole list at once), so a part made of many overlapping spans never holds them all.
+// the whole list at once), so a part made of many overlapping spans never holds them all. Spans that come in
+// order of start (GPU activities; a thread's host events) are merged into the last one on arrival, with no sort;
+// the others are merged in batches.
 class SpanUnion {
  public:
   void add(int64_t a, int64_t b) {
+    if (sorted_ && !v_.empty() && a >= v_.back().first) {
+      // v_ is a merged, sorted union and nothing in it starts after a.
+      if (a <= v_.back().second) {
+        v_.back().second = std::max(v_.back().second, b);
+        return;
+      }
+    } else if (!v_.empty()) {
+      sorted_ = false;
+    }
     v_.emplace_back(a, b);
     if (v_.size() >= limit_) {
       merge_in_place(v_);
+      sorted_ = true;
       limit_ = std::max<size_t>(2 * v_.size(), kMinBatch);
     }
   }
   std::vector<Span> take() {
-    merge_in_place(v_);
+    if (!sorted_) merge_in_place(v_);
     v_.shrink_to_fit();
     return std::move(v_);
   }
@@ -64,6 +76,7 @@ class SpanUnion {
   static constexpr size_t kMinBatch = 1 << 16;
   std::vector<Span> v_;
   size_t limit_ = kMinBatch;
+  bool sorted_ = true;  // v_ is merged and sorted
 };
 
 // The parts of `v` (merged) inside [lo, hi).
@@ -162,10 +175,19 @@ StepsResult step_timeline(const Model& m) {
     size_t i = static_cast<size_t>(it - m.steps.begin()) - 1;
     return ts < m.steps[i].end_ns ? i : n;
   };
-  std::vector<const GpuActivity*> linked;
+  // Busy periods of all linked activities (sorted by start), each with the activity that opens it.
+  struct Busy {
+    int64_t start, end;
+    const GpuActivity* first;
+  };
+  std::vector<Busy> busy;
   for (const GpuActivity& a : m.activities) {
     if (a.launch == kNoIndex) continue;
-    linked.push_back(&a);
+    if (!busy.empty() && a.ts_ns <= busy.back().end) {
+      busy.back().end = std::max(busy.back().end, a.end_ns);
+    } else {
+      busy.push_back({a.ts_ns, a.end_ns, &a});
+    }
     size_t i = step_of(t.events[a.launch].ts_ns);
     if (i == n) continue;
     StepRow& s = r.steps[i];
@@ -192,20 +214,6 @@ StepsResult step_timeline(const Model& m) {
     s.end_ns = std::max(s.cpu_end_ns, dev_end[i] == std::numeric_limits<int64_t>::min() ? s.start_ns : dev_end[i]);
     prev_end = s.end_ns;
   }
-  // Busy periods of all linked activities (sorted by start), each with the activity that opens it.
-  struct Busy {
-    int64_t start, end;
-    const GpuActivity* first;
-  };
-  std::vector<Busy> busy;
-  busy.reserve(linked.size());
-  for (const GpuActivity* a : linked) {
-    if (!busy.empty() && a->ts_ns <= busy.back().end) {
-      busy.back().end = std::max(busy.back().end, a->end_ns);
-    } else {
-      busy.push_back({a->ts_ns, a->end_ns, a});
-    }
-  }
   for (size_t i = 0; i < n; ++i) {
     StepRow& s = r.steps[i];
     const Event& step_ev = t.events[m.steps[i].event];
@@ -226,7 +234,6 @@ StepsResult step_timeline(const Model& m) {
     s.idle_ns = s.wall_ns() - s.busy_ns;
   }
   std::vector<Busy>().swap(busy);  // no longer needed: leave the room to tb_breakdown
-  std::vector<const GpuActivity*>().swap(linked);
   std::vector<int64_t> walls;
   int64_t sum = 0;
   for (size_t i = 0; i < n; ++i) {
