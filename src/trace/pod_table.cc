@@ -53,7 +53,7 @@ void* map(size_t bytes) {
 
 void* remap(void* p, size_t old_bytes, size_t new_bytes) {
 #if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
-  // In place when the address space after the mapping is free.
+  // In place when the address space after the mapping is free (always when shrinking).
   void* q = mremap(p, old_bytes, new_bytes, 0);
   if (q == MAP_FAILED) {
     // Else onto a reserved, huge-page aligned range, which mremap replaces: the rows' pages move, none is copied.

@@ -100,6 +100,17 @@ class PodTable {
   }
   // Drops the rows; the memory stays reserved (as std::vector::clear).
   void clear() { size_ = 0; }
+  // Gives back the mapped memory past the last row (the reserved tail, and the unwritten part of the last huge
+  // page, which is resident), keeping whole 4 KiB pages. Malloc'd tables are left as they are.
+  void shrink_to_fit() {
+    if (mapped_bytes_ == 0) return;
+    size_t keep = (size_ * sizeof(T) + 4095) & ~size_t{4095};
+    if (keep == 0) keep = 4096;
+    if (keep >= mapped_bytes_) return;
+    if (pod_table_detail::remap(data_, mapped_bytes_, keep) != data_) return;  // shrinking never moves
+    mapped_bytes_ = keep;
+    capacity_ = keep / sizeof(T);
+  }
 
  private:
   template <class It>

@@ -386,8 +386,12 @@ class Handler {
 
   bool saw_events() const { return saw_events_; }
 
-  // Moves the tables read into the Trace.
+  // Moves the tables read into the Trace, giving back their unused tails.
   void finish() {
+    events_.shrink_to_fit();
+    gpu_args_.shrink_to_fit();
+    memory_.shrink_to_fit();
+    flows_.shrink_to_fit();
     t_.events = std::move(events_);
     t_.gpu_args = std::move(gpu_args_);
     t_.memory = std::move(memory_);

@@ -1,0 +1,65 @@
+#include "base/malloc_tuning.h"
+
+#include <gtest/gtest.h>
+
+#include "trace/pod_table.h"
+
+namespace infertune {
+namespace {
+
+TEST(MallocTuning, AddsTheLargeTableTunablesToWhateverIsSet) {
+  EXPECT_EQ(tuned_glibc_tunables(nullptr), "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
+  EXPECT_EQ(tuned_glibc_tunables(""), "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
+  EXPECT_EQ(tuned_glibc_tunables("glibc.malloc.check=3"),
+            "glibc.malloc.check=3:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
+}
+
+TEST(MallocTuning, LeavesTheUsersOwnChoiceAlone) {
+  EXPECT_FALSE(tuned_glibc_tunables("glibc.malloc.hugetlb=0"));
+  EXPECT_FALSE(tuned_glibc_tunables("glibc.malloc.check=1:glibc.malloc.mmap_threshold=4096"));
+}
+
+struct Row {
+  int64_t a;
+  int32_t b;
+};
+
+TEST(PodTable, GrowsPastTheMappingThresholdKeepingEveryRow) {
+  trace::PodTable<Row> t;
+  const size_t n = (size_t{9} << 20) / sizeof(Row);  // 9 MiB: malloc'd, then mapped, then remapped
+  for (size_t i = 0; i < n; ++i) t.push_back(Row{static_cast<int64_t>(i) * 3, static_cast<int32_t>(i)});
+  ASSERT_EQ(t.size(), n);
+  EXPECT_GE(t.capacity(), n);
+  for (size_t i = 0; i < n; i += 4093) {
+    EXPECT_EQ(t[i].a, static_cast<int64_t>(i) * 3);
+    EXPECT_EQ(t[i].b, static_cast<int32_t>(i));
+  }
+  EXPECT_EQ(t.back().b, static_cast<int32_t>(n - 1));
+  trace::PodTable<Row> copy = t;
+  trace::PodTable<Row> moved = std::move(t);
+  EXPECT_TRUE(t.empty());  // NOLINT(bugprone-use-after-move): a moved-from table is empty
+  ASSERT_EQ(copy.size(), n);
+  ASSERT_EQ(moved.size(), n);
+  EXPECT_EQ(copy[n / 2].a, moved[n / 2].a);
+  copy.clear();
+  EXPECT_TRUE(copy.empty());
+  copy.push_back(Row{7, 8});
+  EXPECT_EQ(copy.front().a, 7);
+}
+
+TEST(PodTable, SmallTablesAndResize) {
+  trace::PodTable<Row> t{{1, 2}, {3, 4}};
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[1].a, 3);
+  t.resize(5, Row{9, 9});
+  EXPECT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[4].b, 9);
+  t.pop_back();
+  EXPECT_EQ(t.size(), 4u);
+  size_t sum = 0;
+  for (const Row& r : t) sum += static_cast<size_t>(r.a);
+  EXPECT_EQ(sum, 1u + 3u + 9u + 9u);
+}
+
+}  // namespace
+}  // namespace infertune
