@@ -11,13 +11,15 @@ namespace infertune {
 
 namespace {
 constexpr const char* kMarker = "INFERTUNE_MALLOC_TUNED";
-constexpr std::string_view kTunables = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432";
+constexpr std::string_view kTunables =
+    "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=33554432";
 }  // namespace
 
 std::optional<std::string> tuned_glibc_tunables(const char* current) {
   std::string_view now = current != nullptr ? current : "";
   if (now.find("glibc.malloc.hugetlb") != std::string_view::npos ||
-      now.find("glibc.malloc.mmap_threshold") != std::string_view::npos) {
+      now.find("glibc.malloc.mmap_threshold") != std::string_view::npos ||
+      now.find("glibc.malloc.trim_threshold") != std::string_view::npos) {
     return std::nullopt;
   }
   std::string out(now);

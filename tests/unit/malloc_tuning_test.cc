@@ -7,16 +7,20 @@
 namespace infertune {
 namespace {
 
+constexpr const char* kOurs =
+    "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=33554432";
+
 TEST(MallocTuning, AddsTheLargeTableTunablesToWhateverIsSet) {
-  EXPECT_EQ(tuned_glibc_tunables(nullptr), "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
-  EXPECT_EQ(tuned_glibc_tunables(""), "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
+  EXPECT_EQ(tuned_glibc_tunables(nullptr), kOurs);
+  EXPECT_EQ(tuned_glibc_tunables(""), kOurs);
   EXPECT_EQ(tuned_glibc_tunables("glibc.malloc.check=3"),
-            "glibc.malloc.check=3:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
+            std::string("glibc.malloc.check=3:") + kOurs);
 }
 
 TEST(MallocTuning, LeavesTheUsersOwnChoiceAlone) {
   EXPECT_FALSE(tuned_glibc_tunables("glibc.malloc.hugetlb=0"));
   EXPECT_FALSE(tuned_glibc_tunables("glibc.malloc.check=1:glibc.malloc.mmap_threshold=4096"));
+  EXPECT_FALSE(tuned_glibc_tunables("glibc.malloc.trim_threshold=0"));
 }
 
 struct Row {

@@ -104,18 +104,24 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const st
   }
   // Self time = duration − the nested host events (clipped to the parent). Kept per event only when the
   // module table needs it; otherwise added up per name directly.
-  // The module table reads it for cpu_op events only: `self` is indexed by position in `cpu_ops` (ascending
-  // event indices), which keeps it to a fraction of the event count.
-  std::vector<uint32_t> cpu_ops;
+  // The module table reads it for cpu_op events only: `self` is indexed by the event's position among the cpu_op
+  // events, `slot` (one array for both lists, as the categories are disjoint: the position among the cpu_op
+  // events, or among the python frames for the memo below), which keeps it to a fraction of the event count.
+  std::vector<uint32_t> slot;
+  uint32_t n_cpu_ops = 0, n_py = 0;
   if (any_module) {
+    slot.assign(n, kNoIndex);
     for (uint32_t i = 0; i < n; ++i) {
-      if (t.events[i].cat == Cat::kCpuOp) cpu_ops.push_back(i);
+      Cat c = t.events[i].cat;
+      if (c == Cat::kCpuOp) {
+        slot[i] = n_cpu_ops++;
+      } else if (c == Cat::kPythonFunction) {
+        slot[i] = n_py++;
+      }
     }
   }
-  std::vector<int64_t> self(cpu_ops.size(), 0);
-  auto self_of = [&](uint32_t cpu_op) -> int64_t& {  // cpu_op: an event in cpu_ops
-    return self[static_cast<size_t>(std::lower_bound(cpu_ops.begin(), cpu_ops.end(), cpu_op) - cpu_ops.begin())];
-  };
+  std::vector<int64_t> self(n_cpu_ops, 0);
+  auto self_of = [&](uint32_t cpu_op) -> int64_t& { return self[slot[cpu_op]]; };  // cpu_op: a cpu_op event
   for (uint32_t i = 0; i < n; ++i) {
     const Event& e = t.events[i];
     if (!in_table(e.cat)) continue;
@@ -140,17 +146,10 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const st
   // The memo is a flat array over the python_function events (ascending indices, found by binary search; far
   // smaller than a hash map node per frame), with a map for any other event on a frame's parent chain.
   constexpr uint32_t kUnknown = kNoIndex - 1;
-  std::vector<uint32_t> py_events;
-  if (any_module) {
-    for (uint32_t i = 0; i < n; ++i) {
-      if (t.events[i].cat == Cat::kPythonFunction) py_events.push_back(i);
-    }
-  }
-  std::vector<uint32_t> py_memo(py_events.size(), kUnknown);
+  std::vector<uint32_t> py_memo(n_py, kUnknown);
   std::unordered_map<uint32_t, uint32_t> other_memo;
   auto memo_slot = [&](uint32_t f) -> uint32_t& {
-    auto it = std::lower_bound(py_events.begin(), py_events.end(), f);
-    if (it != py_events.end() && *it == f) return py_memo[static_cast<size_t>(it - py_events.begin())];
+    if (t.events[f].cat == Cat::kPythonFunction) return py_memo[slot[f]];
     return other_memo.emplace(f, kUnknown).first->second;
   };
   std::vector<uint32_t> path;
@@ -190,12 +189,12 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const st
       const Event& e = t.events[i];
       if (e.cat == Cat::kPythonFunction && m.is_module[e.name]) ++module_row(i).instances;
     }
-    for (size_t k = 0; k < cpu_ops.size(); ++k) {
-      uint32_t mod = module_of(cpu_ops[k]);
-      if (mod != kNoIndex) module_row(mod).cpu_self_ns += std::max<int64_t>(0, self[k]);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (t.events[i].cat != Cat::kCpuOp) continue;
+      uint32_t mod = module_of(i);
+      if (mod != kNoIndex) module_row(mod).cpu_self_ns += std::max<int64_t>(0, self[slot[i]]);
     }
     std::vector<int64_t>().swap(self);
-    std::vector<uint32_t>().swap(cpu_ops);
   }
   // GPU time: the direct operator is the innermost cpu_op around the launch call (else the External id's).
   for (const GpuActivity& a : m.activities) {
@@ -220,7 +219,7 @@ OpTable op_table(const Model& m, OpSort sort, const OpGroupKeys* group, const st
   }
   // The memo is done with: give its memory back before the attribution below allocates its own.
   std::vector<uint32_t>().swap(py_memo);
-  std::vector<uint32_t>().swap(py_events);
+  std::vector<uint32_t>().swap(slot);
   std::unordered_map<uint32_t, uint32_t>().swap(other_memo);
   // Memory: each [memory] event counts for the operator it is attributed to (self) and every operator around
   // it on its thread (total), as PyTorch's self_/cpu_memory_usage and self_/cuda_memory_usage.
