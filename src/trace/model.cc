@@ -5,6 +5,7 @@
 #include <map>
 
 #include "trace/numbers.h"
+#include "trace/thread_order.h"
 
 namespace infertune::trace {
 
@@ -18,68 +19,22 @@ bool is_host_tree(Cat c) {
 }
 
 // Host events in nesting order: per (pid, tid), by start, longer first (a parent before its children), then by
-// index. The events are first put in thread order by a stable counting sort (each thread's events keep file
-// order); a thread's run is then sorted only when file order is not already nesting order (profilers mostly
-// write a thread's events by start time), so the usual cost is two linear passes, not a sort of all events.
+// index.
 std::vector<uint32_t> nesting_order(const Trace& t, bool python) {
-  auto wanted = [&](Cat c) { return python ? c == Cat::kPythonFunction : is_host_tree(c); };
-  auto thread_of = [](const Event& e) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(e.pid)) << 32) | static_cast<uint32_t>(e.tid);
-  };
-  // Threads in (pid, tid) order: distinct keys, found through a small map (a trace has few threads).
-  std::map<std::pair<int32_t, int32_t>, uint32_t> thread_rank;
-  uint64_t last_key = 0;
-  uint32_t last_rank = 0;
-  bool have_last = false;
-  size_t count = 0;
-  for (const Event& e : t.events) {
-    if (!wanted(e.cat)) continue;
-    ++count;
-    uint64_t k = thread_of(e);
-    if (have_last && k == last_key) continue;
-    thread_rank.emplace(std::make_pair(e.pid, e.tid), 0);
-    last_key = k;
-    have_last = true;
+  std::vector<uint32_t> v;
+  for (uint32_t i = 0; i < t.events.size(); ++i) {
+    Cat c = t.events[i].cat;
+    if (python ? c == Cat::kPythonFunction : is_host_tree(c)) v.push_back(i);
   }
-  uint32_t rank = 0;
-  for (auto& [thread, r] : thread_rank) r = rank++;
-  std::vector<size_t> start(thread_rank.size() + 1, 0);
-  std::vector<uint32_t> rank_of_event;  // per wanted event, in file order
-  rank_of_event.reserve(count);
-  have_last = false;
-  for (const Event& e : t.events) {
-    if (!wanted(e.cat)) continue;
-    uint64_t k = thread_of(e);
-    if (!have_last || k != last_key) {
-      last_rank = thread_rank.find(std::make_pair(e.pid, e.tid))->second;
-      last_key = k;
-      have_last = true;
-    }
-    rank_of_event.push_back(last_rank);
-    ++start[last_rank + 1];
-  }
-  for (size_t r = 1; r < start.size(); ++r) start[r] += start[r - 1];
-  std::vector<uint32_t> v(count);
-  {
-    std::vector<size_t> fill(start.begin(), start.end() - 1);
-    size_t j = 0;
-    for (uint32_t i = 0; i < t.events.size(); ++i) {
-      if (wanted(t.events[i].cat)) v[fill[rank_of_event[j++]]++] = i;
-    }
-  }
-  std::vector<uint32_t>().swap(rank_of_event);
-  auto less = [&](uint32_t a, uint32_t b) {
-    const Event& x = t.events[a];
-    const Event& y = t.events[b];
-    if (x.ts_ns != y.ts_ns) return x.ts_ns < y.ts_ns;
-    if (x.dur_ns != y.dur_ns) return x.dur_ns > y.dur_ns;
-    return a < b;
-  };
-  for (size_t r = 0; r + 1 < start.size(); ++r) {
-    auto first = v.begin() + static_cast<std::ptrdiff_t>(start[r]);
-    auto last = v.begin() + static_cast<std::ptrdiff_t>(start[r + 1]);
-    if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
-  }
+  order_by_thread(
+      v, [&](uint32_t i) { return std::make_pair(t.events[i].pid, t.events[i].tid); },
+      [&](uint32_t a, uint32_t b) {
+        const Event& x = t.events[a];
+        const Event& y = t.events[b];
+        if (x.ts_ns != y.ts_ns) return x.ts_ns < y.ts_ns;
+        if (x.dur_ns != y.dur_ns) return x.dur_ns > y.dur_ns;
+        return a < b;
+      });
   return v;
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "trace/analyses/analyses.h"
+#include "trace/thread_order.h"
 
 namespace infertune::trace {
 
@@ -38,18 +39,20 @@ std::vector<uint32_t> memory_owners(const Model& m) {
     Cat c = t.events[i].cat;
     if (c == Cat::kCpuOp || c == Cat::kUserAnnotation) ops.push_back(i);
   }
-  std::sort(ops.begin(), ops.end(), [&](uint32_t a, uint32_t b) {
-    const Event& x = t.events[a];
-    const Event& y = t.events[b];
-    return std::make_tuple(x.pid, x.tid, x.ts_ns, -x.dur_ns, a) < std::make_tuple(y.pid, y.tid, y.ts_ns, -y.dur_ns, b);
-  });
+  order_by_thread(
+      ops, [&](uint32_t i) { return std::make_pair(t.events[i].pid, t.events[i].tid); },
+      [&](uint32_t a, uint32_t b) {
+        const Event& x = t.events[a];
+        const Event& y = t.events[b];
+        return std::make_tuple(x.ts_ns, -x.dur_ns, a) < std::make_tuple(y.ts_ns, -y.dur_ns, b);
+      });
   std::vector<uint32_t> mem(t.memory.size());
   std::iota(mem.begin(), mem.end(), 0u);
-  std::sort(mem.begin(), mem.end(), [&](uint32_t a, uint32_t b) {
-    const MemoryEvent& x = t.memory[a];
-    const MemoryEvent& y = t.memory[b];
-    return std::make_tuple(x.pid, x.tid, x.ts_ns, a) < std::make_tuple(y.pid, y.tid, y.ts_ns, b);
-  });
+  order_by_thread(
+      mem, [&](uint32_t i) { return std::make_pair(t.memory[i].pid, t.memory[i].tid); },
+      [&](uint32_t a, uint32_t b) {
+        return std::make_pair(t.memory[a].ts_ns, a) < std::make_pair(t.memory[b].ts_ns, b);
+      });
   // One sweep: the stack holds the operators open at the current time on the current thread, innermost on top.
   std::vector<uint32_t> stack;
   std::pair<int64_t, int64_t> stack_thread{0, 0};
@@ -89,8 +92,8 @@ MemoryTimeline memory_timeline(const Model& m, const std::vector<uint32_t>* owne
   out.events = t.memory.size();
   std::vector<uint32_t> order(t.memory.size());
   std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](uint32_t a, uint32_t b) { return t.memory[a].ts_ns < t.memory[b].ts_ns; });
+  auto by_time = [&](uint32_t a, uint32_t b) { return t.memory[a].ts_ns < t.memory[b].ts_ns; };
+  if (!std::is_sorted(order.begin(), order.end(), by_time)) std::stable_sort(order.begin(), order.end(), by_time);
 
   // Devices: accelerators first, then CPU, then any other type; by id within.
   auto rank = [](int32_t type) { return is_accelerator_memory(type) ? 0 : (is_cpu_memory(type) ? 1 : 2); };
