@@ -13,8 +13,7 @@ constexpr const char* kOurs =
 TEST(MallocTuning, AddsTheLargeTableTunablesToWhateverIsSet) {
   EXPECT_EQ(tuned_glibc_tunables(nullptr), kOurs);
   EXPECT_EQ(tuned_glibc_tunables(""), kOurs);
-  EXPECT_EQ(tuned_glibc_tunables("glibc.malloc.check=3"),
-            std::string("glibc.malloc.check=3:") + kOurs);
+  EXPECT_EQ(tuned_glibc_tunables("glibc.malloc.check=3"), std::string("glibc.malloc.check=3:") + kOurs);
 }
 
 TEST(MallocTuning, LeavesTheUsersOwnChoiceAlone) {
