@@ -1,5 +1,7 @@
 #include "trace/pod_table.h"
 
+#include "trace/trace_data.h"  // advise_huge_pages
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -24,14 +26,6 @@ char* aligned_mapping(size_t bytes, int prot) {
   return reinterpret_cast<char*>(aligned);
 }
 
-void advise(void* p, size_t bytes) {
-#if defined(MADV_HUGEPAGE)
-  madvise(p, bytes, MADV_HUGEPAGE);  // advice only
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
 #endif
 }  // namespace
 
@@ -43,7 +37,7 @@ size_t round_mapping(size_t bytes) {
 void* map(size_t bytes) {
 #if defined(__linux__)
   char* p = aligned_mapping(bytes, PROT_READ | PROT_WRITE);
-  if (p != nullptr) advise(p, bytes);
+  if (p != nullptr) advise_huge_pages(p, bytes);
   return p;
 #else
   (void)bytes;
@@ -65,7 +59,7 @@ void* remap(void* p, size_t old_bytes, size_t new_bytes) {
       return nullptr;
     }
   }
-  advise(q, new_bytes);
+  advise_huge_pages(q, new_bytes);
   return q;
 #else
   (void)p;
