@@ -347,6 +347,7 @@ class Handler {
     lx.advance();
     JsonStatus s = JsonStatus::kOk;
     std::string_view key, text;
+    JsonNumber num;
     if (!lx.ws()) return lx.fail("missing a key or '}' in an object");
     if (lx.peek() != '}') {
       for (;;) {
@@ -361,8 +362,8 @@ class Handler {
           if ((s = lx.string(text)) != JsonStatus::kOk) return s;
           event_string(k, text);
         } else if (c == '-' || (c >= '0' && c <= '9')) {
-          if ((s = lx.number(text)) != JsonStatus::kOk) return s;
-          event_number(k, text);
+          if ((s = lx.number(text, num)) != JsonStatus::kOk) return s;
+          event_number(k, text, num);
         } else if (c == '{' && k == EvKey::kArgs) {
           if ((s = parse_args(lx)) != JsonStatus::kOk) return s;
         } else {
@@ -524,6 +525,7 @@ class Handler {
     lx.advance();
     JsonStatus s = JsonStatus::kOk;
     std::string_view key, text;
+    JsonNumber num;
     if (!lx.ws()) return lx.fail("missing a key or '}' in an object");
     if (lx.peek() == '}') {
       lx.advance();
@@ -544,8 +546,8 @@ class Handler {
           ev_.stream = static_cast<int64_t>(std::strtoull(std::string(text.substr(2)).c_str(), nullptr, 16));
         }
       } else if (c == '-' || (c >= '0' && c <= '9')) {
-        if ((s = lx.number(text)) != JsonStatus::kOk) return s;
-        arg_number(k, text);
+        if ((s = lx.number(text, num)) != JsonStatus::kOk) return s;
+        arg_number(k, text, num);
       } else if (c == '[' && (k == ArgKey::kGrid || k == ArgKey::kBlock)) {
         Dim3 d{{this}, k == ArgKey::kGrid ? ev_.gpu.grid : ev_.gpu.block};
         if ((s = lx.value(d)) != JsonStatus::kOk) return s;
@@ -621,6 +623,10 @@ class Handler {
     IntParse r = parse_int64(text, v);
     if (r == IntParse::kOutOfRange) large_in_event_ = true;
     return r == IntParse::kOk;
+  }
+  // The same, with the value the scanner already took when the number was simple.
+  bool int_of(std::string_view text, const JsonNumber& num, int64_t& v) {
+    return num.as_int(v) || (!num.simple && int_of(text, v));
   }
 
   static TopKey top_key(std::string_view k) {
@@ -703,33 +709,36 @@ class Handler {
     return DevKey::kOther;
   }
 
-  void event_number(EvKey k, std::string_view text) {
+  void event_number(EvKey k, std::string_view text, const JsonNumber& num) {
     int64_t v = 0;
     switch (k) {
       case EvKey::kTs:
       case EvKey::kDur: {
-        auto ns = parse_us_to_ns(text);
-        if (!ns) {
-          ev_.bad = true;
-          return;
+        if (!num.us_to_ns(v)) {
+          auto ns = parse_us_to_ns(text);
+          if (!ns) {
+            ev_.bad = true;
+            return;
+          }
+          v = *ns;
         }
         if (k == EvKey::kTs) {
-          ev_.ts = *ns;
+          ev_.ts = v;
           ev_.has_ts = true;
         } else {
-          ev_.dur = *ns;
+          ev_.dur = v;
           ev_.has_dur = true;
         }
         return;
       }
       case EvKey::kPid:
-        if (int_of(text, v)) ev_.pid = fits<int32_t>(v) ? v : id_from_string(text, t_.strings);
+        if (int_of(text, num, v)) ev_.pid = fits<int32_t>(v) ? v : id_from_string(text, t_.strings);
         return;
       case EvKey::kTid:
-        if (int_of(text, v)) ev_.tid = fits<int32_t>(v) ? v : id_from_string(text, t_.strings);
+        if (int_of(text, num, v)) ev_.tid = fits<int32_t>(v) ? v : id_from_string(text, t_.strings);
         return;
       case EvKey::kId:
-        if (int_of(text, v)) {
+        if (int_of(text, num, v)) {
           ev_.id = v;
           ev_.has_id = true;
         }
@@ -738,7 +747,7 @@ class Handler {
     }
   }
 
-  void arg_number(ArgKey k, std::string_view text) {
+  void arg_number(ArgKey k, std::string_view text, const JsonNumber& num) {
     int64_t v = 0;
     switch (k) {
       case ArgKey::kOther: note_large(text); return;
@@ -750,7 +759,7 @@ class Handler {
         return;
       default: break;
     }
-    if (!int_of(text, v)) return;
+    if (!int_of(text, num, v)) return;
     switch (k) {
       case ArgKey::kCorrelation: ev_.correlation = v; break;
       case ArgKey::kExternalId: ev_.external_id = v; break;

@@ -30,6 +30,31 @@ namespace infertune::trace {
 
 enum class JsonStatus { kOk, kEmpty, kHandlerStopped, kSyntax };
 
+// The value of a JSON number, taken while its text is scanned so that the common forms need no second pass:
+// simple = [-]digits with at most 18 integer digits (always inside int64) and at most 3 fractional digits, no
+// exponent. Every other number has simple = false, and its text is parsed instead.
+struct JsonNumber {
+  int64_t whole = 0;        // the integer digits (without the sign)
+  int32_t thousandths = 0;  // the fractional digits in thousandths (".5" -> 500)
+  bool neg = false;
+  bool fraction = false;
+  bool simple = false;
+
+  // The integer, when the number is a simple one without a fraction.
+  bool as_int(int64_t& v) const {
+    if (!simple || fraction) return false;
+    v = neg ? -whole : whole;
+    return true;
+  }
+  // Microseconds to integer nanoseconds, exactly, when simple with at most 15 integer digits.
+  bool us_to_ns(int64_t& v) const {
+    if (!simple || whole >= 1'000'000'000'000'000) return false;
+    int64_t ns = whole * 1000 + thousandths;
+    v = neg ? -ns : ns;
+    return true;
+  }
+};
+
 template <class Handler>
 class JsonScanner {
  public:
@@ -192,6 +217,28 @@ class JsonScanner {
   // At the opening quote. On success `out` views the (unescaped) text and p_ is past the closing quote; the view
   // is valid until the next scan step (a refill moves the window).
   Status string(std::string_view& out) {
+#if defined(__SSE2__)
+    // Most strings (keys, categories, short names) end within 15 bytes without an escape: one load decides that
+    // here, inline; everything else goes the long way.
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + 1));
+    auto quote = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('"'))));
+    auto other = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+                                       _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)))));
+    // A quote comes before the first backslash or control byte (the sentinel is one): other ^ (other - 1) keeps
+    // the bits up to that byte (all of them when there is none).
+    if ((quote & (other ^ (other - 1))) != 0) {
+      auto n = static_cast<size_t>(__builtin_ctz(quote));
+      out = std::string_view(p_ + 1, n);
+      p_ += n + 2;
+      return Status::kOk;
+    }
+#endif
+    return long_string(out);
+  }
+
+ private:
+  __attribute__((noinline)) Status long_string(std::string_view& out) {
     char* start = p_;  // the quote: kept across refills
     char* q = p_ + 1;
     for (;;) {
@@ -214,6 +261,7 @@ class JsonScanner {
     }
   }
 
+ public:
   Status stopped() {
     error_offset_ = in_.offset_of(p_);
     return Status::kHandlerStopped;
@@ -346,38 +394,102 @@ class JsonScanner {
   static bool digit(char c) { return static_cast<unsigned>(c - '0') <= 9; }
 
   // End of the number starting at q (RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), or nullptr when it is
-  // not a valid number. The sentinel stops every loop; a number that reaches it may continue in the next chunk (the
-  // caller refills and rescans).
-  static char* number_end(char* q) {
-    if (*q == '-') ++q;
+  // not a valid number; `n` gets its value when it has a simple form (see JsonNumber). The sentinel stops every
+  // loop; a number that reaches it may continue in the next chunk (the caller refills and rescans).
+  static char* number_end(char* q, JsonNumber& n) {
+    n.neg = *q == '-';
+    if (n.neg) ++q;
+    uint64_t whole = 0;  // wraps beyond 19 digits: then not simple, and not used
+    size_t int_digits = 0;
     if (*q == '0') {
       ++q;
-    } else if (digit(*q)) {
-      while (digit(*++q)) {
-      }
+      int_digits = 1;
     } else {
-      return nullptr;
-    }
-    if (*q == '.') {
-      if (!digit(*++q)) return nullptr;
-      while (digit(*++q)) {
+      int_digits = digits8(q, whole);
+      if (int_digits == 0) return nullptr;
+      q += int_digits;
+      if (int_digits == 8) {
+        while (digit(*q)) {
+          whole = whole * 10 + static_cast<unsigned>(*q++ - '0');
+          ++int_digits;
+        }
       }
     }
+    uint64_t frac = 0;
+    size_t frac_digits = 0;
+    if (*q == '.') {
+      ++q;
+      frac_digits = digits8(q, frac);
+      if (frac_digits == 0) return nullptr;
+      q += frac_digits;
+      if (frac_digits == 8) {
+        while (digit(*q)) {
+          ++q;
+          ++frac_digits;
+        }
+      }
+    }
+    bool exponent = false;
     if (*q == 'e' || *q == 'E') {
+      exponent = true;
       ++q;
       if (*q == '+' || *q == '-') ++q;
       if (!digit(*q)) return nullptr;
       while (digit(*++q)) {
       }
     }
+    n.simple = !exponent && int_digits <= 18 && frac_digits <= 3;
+    n.fraction = frac_digits > 0;
+    n.whole = static_cast<int64_t>(whole);
+    n.thousandths = static_cast<int32_t>(frac_digits == 1 ? frac * 100 : frac_digits == 2 ? frac * 10 : frac);
     return q;
   }
 
-  Status number(std::string_view& out) {
+  // The run of ASCII digits at `p`, up to 8 of them, by one 8-byte load (the window's padding keeps the load
+  // inside the buffer; its sentinel ends any run): returns the run's length and sets `value` to the number it
+  // spells.
+  static size_t digits8(const char* p, uint64_t& value) {
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    size_t n = 0;
+    uint64_t v = 0;
+    while (n < 8 && digit(p[n])) v = v * 10 + static_cast<unsigned>(p[n++] - '0');
+    value = v;
+    return n;
+#else
+    uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    // Bytes in memory order from the lowest: byte - '0' is below 10 for a digit. Borrows and carries only move
+    // towards later bytes, so the bytes up to the first non-digit are judged correctly.
+    const uint64_t x = w - 0x3030303030303030u;
+    const uint64_t not_digit = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
+    const size_t k = not_digit == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(not_digit)) / 8;
+    if (k == 0) return 0;
+    // The k digits moved to the high bytes (leading zeros below), then combined pairwise: 2, 4, 8 digits.
+    uint64_t v = x << (8 * (8 - k));
+    v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFu;
+    v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFu;
+    v = (v * 10000 + (v >> 32)) & 0xFFFFFFFFu;
+    value = v;
+    return k;
+#endif
+  }
+
+  // At a number's first byte: `out` views its text, `n` holds its value when the form is simple.
+  Status number(std::string_view& out, JsonNumber& n) {
+    // The common case, inline: the number ends inside the window, followed by a byte that cannot continue it.
+    char* q = number_end(p_, n);
+    if (q != nullptr && q != end() && !number_char(*q)) {
+      out = std::string_view(p_, static_cast<size_t>(q - p_));
+      p_ = q;
+      return Status::kOk;
+    }
+    return number_slow(out, n);
+  }
+  __attribute__((noinline)) Status number_slow(std::string_view& out, JsonNumber& n) {
     char* start = p_;
     bool last_chunk = false;
     for (;;) {
-      char* q = number_end(start);
+      char* q = number_end(start, n);
       char* stop = q;
       if (q == nullptr) {  // where the number characters stop: invalid, or cut by the window end?
         stop = start;
@@ -397,6 +509,10 @@ class JsonScanner {
       p_ = q;
       return Status::kOk;
     }
+  }
+  Status number(std::string_view& out) {
+    JsonNumber unused;
+    return number(out, unused);
   }
 
   Status literal(std::string_view word) {

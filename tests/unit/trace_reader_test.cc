@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "trace/model.h"
 #include "trace/numbers.h"
 #include "trace/reader.h"
+#include "trace/reader_json.h"
 
 namespace infertune::trace {
 namespace {
@@ -74,6 +76,91 @@ TEST(TraceNumbers, MicrosecondsTextToExactNanoseconds) {
   EXPECT_EQ(parse_int64("-9223372036854775808", v), IntParse::kOk);
   EXPECT_EQ(v, INT64_MIN);
   EXPECT_EQ(parse_int64("1.5", v), IntParse::kNotInteger);
+}
+
+// The value the scanner takes while it scans a number must equal what the text parsers make of the same text;
+// numbers it does not take (simple = false) are left to them.
+struct NoHandler {};
+
+void expect_scanned_like_parsed(const std::string& text, size_t lead) {
+  std::string doc = std::string(lead, ' ') + text + " ";
+  auto in = InputStream::from_memory(doc.data(), doc.size());
+  NoHandler h;
+  JsonScanner<NoHandler> lx(*in, h);
+  ASSERT_TRUE(lx.ws());
+  std::string_view out;
+  JsonNumber n;
+  ASSERT_EQ(lx.number(out, n), JsonStatus::kOk) << text;
+  EXPECT_EQ(out, text);
+  int64_t parsed = 0, scanned = 0;
+  IntParse r = parse_int64(text, parsed);
+  if (n.as_int(scanned)) {
+    EXPECT_EQ(r, IntParse::kOk) << text;
+    EXPECT_EQ(scanned, parsed) << text;
+  } else {
+    EXPECT_FALSE(n.simple && text.find_first_of(".eE") == std::string::npos) << text;
+  }
+  auto ns = parse_us_to_ns(text);
+  if (n.us_to_ns(scanned)) {
+    ASSERT_TRUE(ns.has_value()) << text;
+    EXPECT_EQ(scanned, *ns) << text;
+  }
+  // What Kineto writes is taken by the scanner: integers of up to 18 digits, times with up to 3 decimals.
+  size_t digits = text.find_first_of(".eE");
+  size_t int_digits = (digits == std::string::npos ? text.size() : digits) - (text[0] == '-' ? 1 : 0);
+  if (text.find_first_of("eE") == std::string::npos && int_digits <= 15 &&
+      (digits == std::string::npos || text.size() - digits - 1 <= 3)) {
+    EXPECT_TRUE(n.us_to_ns(scanned)) << text;
+  }
+}
+
+TEST(TraceNumbers, ScannedValuesEqualTextParsing) {
+  const char* fixed[] = {"0",
+                         "-0",
+                         "7",
+                         "12345678",
+                         "123456789",
+                         "99999999",
+                         "100000000",
+                         "999999999999999999",
+                         "1000000000000000000",
+                         "-9223372036854775808",
+                         "9223372036854775807",
+                         "18446744073709551615",
+                         "1.5",
+                         "1.50",
+                         "1.500",
+                         "1.5000",
+                         "0.001",
+                         "-0.5",
+                         "0.0005",
+                         "999999999999999.999",
+                         "1000000000000000.5",
+                         "1e3",
+                         "1.5E-2",
+                         "-2.5e+1",
+                         "12345678.12345678",
+                         "1419247333400.919",
+                         "1727743122000000000"};
+  for (const char* t : fixed) {
+    for (size_t lead : {size_t{0}, size_t{3}}) expect_scanned_like_parsed(t, lead);
+  }
+  std::mt19937_64 rng(20261126);
+  auto digits = [&](size_t n, bool lead_nonzero) {
+    std::string d;
+    for (size_t i = 0; i < n; ++i)
+      d.push_back(static_cast<char>('0' + (i == 0 && lead_nonzero ? 1 + rng() % 9 : rng() % 10)));
+    return d;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    size_t int_len = 1 + rng() % 21;
+    std::string t = (rng() % 4 == 0 ? "-" : "") + (int_len == 1 ? digits(1, false) : digits(int_len, true));
+    if (rng() % 2) t += "." + digits(1 + rng() % 9, false);
+    if (rng() % 10 == 0) t += std::string(rng() % 2 ? "e" : "E-") + digits(1 + rng() % 2, false);
+    expect_scanned_like_parsed(t, rng() % 8);
+  }
+  // A number cut by the end of a read chunk (1 MiB) is rescanned whole after the refill.
+  expect_scanned_like_parsed("1234567890.123", (size_t{1} << 20) - 5);
 }
 
 void check_small(const Trace& t) {
