@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -197,10 +198,32 @@ enum class ArgKey : uint8_t {
 };
 enum class DevKey : uint8_t { kOther, kId, kName, kNumSms, kTotalMem, kMajor, kMinor };
 
+// A reusable text buffer for the event's name and category: assigning is a length check and a memcpy (these
+// run for every event; std::string::assign's general path costs several times that).
+class TextBuf {
+ public:
+  void assign(std::string_view t) {
+    if (t.size() > cap_) grow(t.size());
+    if (!t.empty()) std::memcpy(buf_.get(), t.data(), t.size());
+    len_ = t.size();
+  }
+  void clear() { len_ = 0; }
+  bool empty() const { return len_ == 0; }
+  operator std::string_view() const { return {buf_.get(), len_}; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  void grow(size_t n) {
+    cap_ = std::max(n, 2 * cap_);
+    buf_ = std::make_unique<char[]>(cap_);
+  }
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0, len_ = 0;
+};
+
 struct RawEvent {
   char ph = 0;
   bool has_ts = false, has_dur = false, bad = false, bad_utf8 = false, has_id = false;
-  std::string cat, name;
+  TextBuf cat, name;
   int64_t pid = 0, tid = 0, ts = 0, dur = 0, id = 0;
   int64_t correlation = -1, external_id = -1, stream = -1, device = -1;
   struct {  // GpuArgs before its fields are narrowed
@@ -362,7 +385,7 @@ class Handler {
           if ((s = lx.string(text)) != JsonStatus::kOk) return s;
           event_string(k, text);
         } else if (c == '-' || (c >= '0' && c <= '9')) {
-          if ((s = lx.number(text, num)) != JsonStatus::kOk) return s;
+          if ((s = k == EvKey::kOther ? lx.number(text) : lx.number(text, num)) != JsonStatus::kOk) return s;
           event_number(k, text, num);
         } else if (c == '{' && k == EvKey::kArgs) {
           if ((s = parse_args(lx)) != JsonStatus::kOk) return s;
@@ -546,7 +569,8 @@ class Handler {
           ev_.stream = static_cast<int64_t>(std::strtoull(std::string(text.substr(2)).c_str(), nullptr, 16));
         }
       } else if (c == '-' || (c >= '0' && c <= '9')) {
-        if ((s = lx.number(text, num)) != JsonStatus::kOk) return s;
+        // The value is taken while scanning only for the keys that use it.
+        if ((s = k == ArgKey::kOther ? lx.number(text) : lx.number(text, num)) != JsonStatus::kOk) return s;
         arg_number(k, text, num);
       } else if (c == '[' && (k == ArgKey::kGrid || k == ArgKey::kBlock)) {
         Dim3 d{{this}, k == ArgKey::kGrid ? ev_.gpu.grid : ev_.gpu.block};
@@ -811,7 +835,7 @@ class Handler {
       case 'X': {
         Cat cat{};
         if (!category_of(ev_.cat, cat)) {
-          ++st.skipped_categories[ev_.cat.empty() ? std::string("(none)") : ev_.cat];
+          ++st.skipped_categories[ev_.cat.empty() ? std::string("(none)") : std::string(std::string_view(ev_.cat))];
           return true;
         }
         if (ev_.bad || !ev_.has_ts || !ev_.has_dur || ev_.dur < 0 || ev_.dur > kMaxDurNs || ev_.ts > kMaxTsNs ||

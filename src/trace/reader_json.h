@@ -94,7 +94,9 @@ class JsonScanner {
   // complete in the current window, or when `out` would exceed `max` bytes: then read it with value().
   bool compact_int_array(std::string& out, size_t max) {
     out.clear();
+    // First validate and measure (no writes), then copy the bytes that are not whitespace.
     const char* q = p_;
+    size_t n = 0;
     int depth = 0;
     enum { kValueOrClose, kValue, kCommaOrClose } want = kValue;
     for (;;) {
@@ -105,18 +107,18 @@ class JsonScanner {
       }
       if (c == '[' && want != kCommaOrClose) {
         ++depth;
-        out.push_back(c);
         want = kValueOrClose;
         ++q;
+        ++n;
       } else if (c == ']' && want != kValue) {
-        out.push_back(c);
         ++q;
+        ++n;
         if (--depth == 0) break;
         want = kCommaOrClose;
       } else if (c == ',' && want == kCommaOrClose) {
-        out.push_back(c);
         want = kValue;
         ++q;
+        ++n;
       } else if (want != kCommaOrClose && (c == '-' || digit(c))) {
         const char* start = q;
         if (c == '-') ++q;
@@ -129,12 +131,17 @@ class JsonScanner {
           return false;
         }
         if (number_char(*q)) return false;  // a fraction, an exponent, or bad
-        out.append(start, q);
+        n += static_cast<size_t>(q - start);
         want = kCommaOrClose;
       } else {
         return false;  // anything else, or the window end (the sentinel)
       }
-      if (out.size() > max) return false;
+      if (n > max) return false;
+    }
+    out.resize(n);
+    char* w = out.data();
+    for (const char* r = p_; r != q; ++r) {
+      if (!is_ws(*r)) *w++ = *r;
     }
     p_ = const_cast<char*>(q);
     return true;
@@ -395,22 +402,25 @@ class JsonScanner {
 
   // End of the number starting at q (RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), or nullptr when it is
   // not a valid number; `n` gets its value when it has a simple form (see JsonNumber). The sentinel stops every
-  // loop; a number that reaches it may continue in the next chunk (the caller refills and rescans).
-  static char* number_end(char* q, JsonNumber& n) {
-    n.neg = *q == '-';
-    if (n.neg) ++q;
+  // loop; a number that reaches it may continue in the next chunk (the caller refills and rescans). Without
+  // kValue, only the end is found (n is left alone).
+  template <bool kValue>
+  __attribute__((always_inline)) static char* number_end(char* q, JsonNumber& n) {
+    const bool neg = *q == '-';
+    if (neg) ++q;
     uint64_t whole = 0;  // wraps beyond 19 digits: then not simple, and not used
     size_t int_digits = 0;
     if (*q == '0') {
       ++q;
       int_digits = 1;
     } else {
-      int_digits = digits8(q, whole);
+      int_digits = digits8<kValue>(q, whole);
       if (int_digits == 0) return nullptr;
       q += int_digits;
       if (int_digits == 8) {
         while (digit(*q)) {
-          whole = whole * 10 + static_cast<unsigned>(*q++ - '0');
+          if (kValue) whole = whole * 10 + static_cast<unsigned>(*q - '0');
+          ++q;
           ++int_digits;
         }
       }
@@ -419,7 +429,7 @@ class JsonScanner {
     size_t frac_digits = 0;
     if (*q == '.') {
       ++q;
-      frac_digits = digits8(q, frac);
+      frac_digits = digits8<kValue>(q, frac);
       if (frac_digits == 0) return nullptr;
       q += frac_digits;
       if (frac_digits == 8) {
@@ -438,6 +448,8 @@ class JsonScanner {
       while (digit(*++q)) {
       }
     }
+    if (!kValue) return q;
+    n.neg = neg;
     n.simple = !exponent && int_digits <= 18 && frac_digits <= 3;
     n.fraction = frac_digits > 0;
     n.whole = static_cast<int64_t>(whole);
@@ -447,8 +459,9 @@ class JsonScanner {
 
   // The run of ASCII digits at `p`, up to 8 of them, by one 8-byte load (the window's padding keeps the load
   // inside the buffer; its sentinel ends any run): returns the run's length and sets `value` to the number it
-  // spells.
-  static size_t digits8(const char* p, uint64_t& value) {
+  // spells (when kValue).
+  template <bool kValue>
+  __attribute__((always_inline)) static size_t digits8(const char* p, uint64_t& value) {
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
     size_t n = 0;
     uint64_t v = 0;
@@ -463,7 +476,7 @@ class JsonScanner {
     const uint64_t x = w - 0x3030303030303030u;
     const uint64_t not_digit = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
     const size_t k = not_digit == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(not_digit)) / 8;
-    if (k == 0) return 0;
+    if (k == 0 || !kValue) return k;
     // The k digits moved to the high bytes (leading zeros below), then combined pairwise: 2, 4, 8 digits.
     uint64_t v = x << (8 * (8 - k));
     v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFu;
@@ -474,22 +487,24 @@ class JsonScanner {
 #endif
   }
 
-  // At a number's first byte: `out` views its text, `n` holds its value when the form is simple.
-  Status number(std::string_view& out, JsonNumber& n) {
+  // At a number's first byte: `out` views its text, `n` holds its value when the form is simple (and kValue).
+  template <bool kValue = true>
+  __attribute__((always_inline)) Status number(std::string_view& out, JsonNumber& n) {
     // The common case, inline: the number ends inside the window, followed by a byte that cannot continue it.
-    char* q = number_end(p_, n);
+    char* q = number_end<kValue>(p_, n);
     if (q != nullptr && q != end() && !number_char(*q)) {
       out = std::string_view(p_, static_cast<size_t>(q - p_));
       p_ = q;
       return Status::kOk;
     }
-    return number_slow(out, n);
+    return number_slow<kValue>(out, n);
   }
+  template <bool kValue>
   __attribute__((noinline)) Status number_slow(std::string_view& out, JsonNumber& n) {
     char* start = p_;
     bool last_chunk = false;
     for (;;) {
-      char* q = number_end(start, n);
+      char* q = number_end<kValue>(start, n);
       char* stop = q;
       if (q == nullptr) {  // where the number characters stop: invalid, or cut by the window end?
         stop = start;
@@ -510,9 +525,10 @@ class JsonScanner {
       return Status::kOk;
     }
   }
+  // Only the text (numbers whose value is not used, or parsed from the text).
   Status number(std::string_view& out) {
     JsonNumber unused;
-    return number(out, unused);
+    return number<false>(out, unused);
   }
 
   Status literal(std::string_view word) {
