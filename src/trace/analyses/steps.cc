@@ -24,9 +24,8 @@ namespace {
 
 using Span = std::pair<int64_t, int64_t>;
 
-// Sorts and merges `v` in place (no second copy of the list).
-void merge_in_place(std::vector<Span>& v) {
-  std::sort(v.begin(), v.end());
+// Merges the overlapping spans of `v`, sorted by start, in place.
+void coalesce(std::vector<Span>& v) {
   size_t n = 0;
   for (const Span& s : v) {
     if (n > 0 && s.first <= v[n - 1].second) {
@@ -38,45 +37,50 @@ void merge_in_place(std::vector<Span>& v) {
   v.resize(n);
 }
 
-std::vector<Span> merged(std::vector<Span> v) {
-  merge_in_place(v);
-  return v;
-}
-
 // Collects spans and keeps them merged as it goes (merging is order-free, so the result is the one of merging
 // the whole list at once), so a part made of many overlapping spans never holds them all. Spans that come in
 // order of start (GPU activities; a thread's host events) are merged into the last one on arrival, with no sort;
-// the others are merged in batches.
+// the few that come out of order (another thread's) wait in a side list that is sorted and merged in batches.
 class SpanUnion {
  public:
   void add(int64_t a, int64_t b) {
-    if (sorted_ && !v_.empty() && a >= v_.back().first) {
+    if (v_.empty() || a >= v_.back().first) {
       // v_ is a merged, sorted union and nothing in it starts after a.
-      if (a <= v_.back().second) {
+      if (!v_.empty() && a <= v_.back().second) {
         v_.back().second = std::max(v_.back().second, b);
-        return;
+      } else {
+        v_.emplace_back(a, b);
       }
-    } else if (!v_.empty()) {
-      sorted_ = false;
+      return;
     }
-    v_.emplace_back(a, b);
-    if (v_.size() >= limit_) {
-      merge_in_place(v_);
-      sorted_ = true;
-      limit_ = std::max<size_t>(2 * v_.size(), kMinBatch);
+    late_.emplace_back(a, b);
+    if (late_.size() >= limit_) {
+      fold_late();
+      limit_ = std::max<size_t>(v_.size() / 4, kMinBatch);
     }
   }
   std::vector<Span> take() {
-    if (!sorted_) merge_in_place(v_);
+    fold_late();
     v_.shrink_to_fit();
     return std::move(v_);
   }
 
  private:
+  // Merges the side list into v_ (both end up as one merged, sorted union).
+  void fold_late() {
+    if (late_.empty()) return;
+    std::sort(late_.begin(), late_.end());
+    std::vector<Span> all(v_.size() + late_.size());
+    std::merge(v_.begin(), v_.end(), late_.begin(), late_.end(), all.begin());
+    late_.clear();
+    coalesce(all);
+    v_.swap(all);
+  }
+
   static constexpr size_t kMinBatch = 1 << 16;
-  std::vector<Span> v_;
+  std::vector<Span> v_;     // merged and sorted
+  std::vector<Span> late_;  // spans that started before the last of v_
   size_t limit_ = kMinBatch;
-  bool sorted_ = true;  // v_ is merged and sorted
 };
 
 // The parts of `v` (merged) inside [lo, hi).
@@ -138,8 +142,11 @@ void tb_breakdown(const Model& m, StepsResult& r) {
       std::vector<Span> mine = minus(clipped(parts[k], s.start_ns, s.end_ns), used);
       s.tb_ns[k] = total(mine);
       covered += s.tb_ns[k];
-      used.insert(used.end(), mine.begin(), mine.end());
-      used = merged(std::move(used));
+      // Both are sorted and merged: one linear merge.
+      std::vector<Span> both(used.size() + mine.size());
+      std::merge(used.begin(), used.end(), mine.begin(), mine.end(), both.begin());
+      coalesce(both);
+      used.swap(both);
     }
     s.tb_ns[kTbParts - 1] = s.wall_ns() - covered;
   }
