@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <utility>
 #include <vector>
@@ -15,8 +16,8 @@ namespace infertune::trace {
 // Sorts [first, end) by `less` (a strict total order, so the result is the one std::sort gives). When few records
 // are out of place (a step annotation written after the operators it encloses), those are taken out, sorted and
 // merged back: linear in the run instead of n log n. When more than one in 16 is, a plain sort.
-template <class It, class Less>
-void sort_mostly_in_order(It first, It end, Less less, std::vector<uint32_t>& kept, std::vector<uint32_t>& late) {
+template <class It, class Less, class T = typename std::iterator_traits<It>::value_type>
+void sort_mostly_in_order(It first, It end, Less less, std::vector<T>& kept, std::vector<T>& late) {
   const auto n = static_cast<size_t>(end - first);
   kept.clear();
   late.clear();
