@@ -17,6 +17,15 @@ namespace infertune {
 // added (the user already chose a value for one of these tunables).
 std::optional<std::string> tuned_glibc_tunables(const char* current);
 
+// Whether the command line reads a trace (`trace …`, or `doctor` with `--trace FILE`): the commands that build
+// large tables and are worth the re-execution.
+bool wants_malloc_tuning(int argc, const char* const* argv);
+
+// In the re-executed process: puts GLIBC_TUNABLES back as the user had it (and drops the marker), so that the
+// programs this one runs (nvidia-smi, python, …) get the user's environment. False when there is nothing to
+// restore (not re-executed).
+bool restore_user_environment();
+
 // Re-executes this program with tuned_glibc_tunables() in its environment, once (a marker variable stops a
 // second time); returns (and the process goes on untuned) when that is not possible or not needed: other C
 // libraries, sanitizer builds, tunables set by the user, or exec failing.

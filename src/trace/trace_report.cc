@@ -709,36 +709,64 @@ const std::vector<std::string>& trace_section_names() {
   return names;
 }
 
+namespace {
+
+// Every analysis the findings and the report use, run once on one model (the results point into it).
+struct Analyses {
+  Model m;
+  TimelineResult tl;
+  KernelSummary ks;
+  StepsResult st;
+  LaunchStats ls;
+  SyncStats sy;
+  CopyStats cs;
+  std::vector<uint32_t> owners;  // [memory] event -> operator: once, for the memory timeline and the op table
+  MemoryTimeline mt;
+
+  explicit Analyses(const Trace& t)
+      : m(build_model(t)),
+        tl(gpu_timeline(m)),
+        ks(kernel_summary(m)),
+        st(step_timeline(m)),
+        ls(launch_stats(m)),
+        sy(sync_stats(m, tl)),
+        cs(copy_stats(m)),
+        owners(memory_owners(m)),
+        mt(memory_timeline(m, &owners)) {}
+  Analyses(const Analyses&) = delete;
+  Analyses& operator=(const Analyses&) = delete;
+
+  AnalysisSet set() const {
+    AnalysisSet an;
+    an.timeline = &tl;
+    an.kernels = &ks;
+    an.steps = &st;
+    an.launch = &ls;
+    an.syncs = &sy;
+    an.copies = &cs;
+    an.memory = &mt;
+    return an;
+  }
+};
+
+}  // namespace
+
 std::vector<Finding> trace_file_findings(const Trace& t) {
-  Model m = build_model(t);
-  TimelineResult tl = gpu_timeline(m);
-  KernelSummary ks = kernel_summary(m);
-  StepsResult st = step_timeline(m);
-  LaunchStats ls = launch_stats(m);
-  SyncStats sy = sync_stats(m, tl);
-  CopyStats cs = copy_stats(m);
-  MemoryTimeline mt = memory_timeline(m);
-  AnalysisSet an;
-  an.timeline = &tl;
-  an.kernels = &ks;
-  an.steps = &st;
-  an.launch = &ls;
-  an.syncs = &sy;
-  an.copies = &cs;
-  an.memory = &mt;
-  return trace_findings(m, an);
+  Analyses a(t);
+  return trace_findings(a.m, a.set());
 }
 
 Report trace_report(const Trace& t, const TraceReportOptions& o) {
-  Model m = build_model(t);
-  TimelineResult tl = gpu_timeline(m);
-  KernelSummary ks = kernel_summary(m);
-  StepsResult st = step_timeline(m);
-  LaunchStats ls = launch_stats(m);
-  SyncStats sy = sync_stats(m, tl);
-  CopyStats cs = copy_stats(m);
-  const std::vector<uint32_t> owners = memory_owners(m);  // once, for the memory timeline and the op table
-  MemoryTimeline mt = memory_timeline(m, &owners);
+  Analyses a(t);
+  const Model& m = a.m;
+  const TimelineResult& tl = a.tl;
+  const KernelSummary& ks = a.ks;
+  const StepsResult& st = a.st;
+  const LaunchStats& ls = a.ls;
+  const SyncStats& sy = a.sy;
+  const CopyStats& cs = a.cs;
+  const std::vector<uint32_t>& owners = a.owners;
+  const MemoryTimeline& mt = a.mt;
   OpSort sort = OpSort::kCudaTotal;
   parse_op_sort(o.sort, sort);
   std::function<bool(const char*)> sel = [&](const char* name) {
@@ -772,15 +800,7 @@ Report trace_report(const Trace& t, const TraceReportOptions& o) {
     r.sections.push_back(classes_section(ks));
   }
   if (sel("memory")) r.sections.push_back(memory_section(mt, m, o.top));
-  AnalysisSet an;
-  an.timeline = &tl;
-  an.kernels = &ks;
-  an.steps = &st;
-  an.launch = &ls;
-  an.syncs = &sy;
-  an.copies = &cs;
-  an.memory = &mt;
-  r.findings = trace_findings(m, an);
+  r.findings = trace_findings(m, a.set());
   if (t.display_time_unit == "ns") {
     r.notes.push_back("displayTimeUnit \"ns\" is a viewer hint: ts/dur are microseconds in every Kineto trace");
   }

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdlib>
+#include <initializer_list>
+#include <string>
+
 #include "trace/pod_table.h"
 
 namespace infertune {
@@ -26,6 +31,45 @@ struct Row {
   int64_t a;
   int32_t b;
 };
+
+TEST(MallocTuning, OnlyForCommandsThatReadATrace) {
+  auto wants = [](std::initializer_list<const char*> args) {
+    std::array<const char*, 8> argv{"infertune"};
+    size_t n = 1;
+    for (const char* a : args) argv.at(n++) = a;
+    return wants_malloc_tuning(static_cast<int>(n), argv.data());
+  };
+  EXPECT_TRUE(wants({"trace", "analyze", "t.json"}));
+  EXPECT_TRUE(wants({"trace", "diff", "a.json", "b.json"}));
+  EXPECT_TRUE(wants({"doctor", "--trace", "t.json.gz"}));
+  EXPECT_TRUE(wants({"doctor", "--format", "json", "--trace=t.json"}));
+  EXPECT_FALSE(wants({"doctor"}));
+  EXPECT_FALSE(wants({"doctor", "--", "--trace"}));
+  EXPECT_FALSE(wants({"doctor", "--tracer"}));
+  EXPECT_FALSE(wants({"gpu"}));
+  EXPECT_FALSE(wants({"--trace", "t.json"}));
+  EXPECT_FALSE(wants({}));
+}
+
+TEST(MallocTuning, ChildrenGetTheUsersOwnTunablesBack) {
+  // What the re-executed process finds, for a user without GLIBC_TUNABLES and for one with a value.
+  setenv("INFERTUNE_MALLOC_TUNED", "1", 1);
+  setenv("GLIBC_TUNABLES", kOurs, 1);
+  EXPECT_TRUE(restore_user_environment());
+  EXPECT_EQ(std::getenv("GLIBC_TUNABLES"), nullptr);
+  EXPECT_EQ(std::getenv("INFERTUNE_MALLOC_TUNED"), nullptr);
+
+  setenv("INFERTUNE_MALLOC_TUNED", "=glibc.rtld.optional_static_tls=4096", 1);
+  setenv("GLIBC_TUNABLES", (std::string("glibc.rtld.optional_static_tls=4096:") + kOurs).c_str(), 1);
+  EXPECT_TRUE(restore_user_environment());
+  ASSERT_NE(std::getenv("GLIBC_TUNABLES"), nullptr);
+  EXPECT_STREQ(std::getenv("GLIBC_TUNABLES"), "glibc.rtld.optional_static_tls=4096");
+  EXPECT_EQ(std::getenv("INFERTUNE_MALLOC_TUNED"), nullptr);
+
+  EXPECT_FALSE(restore_user_environment());  // not re-executed: nothing touched
+  EXPECT_STREQ(std::getenv("GLIBC_TUNABLES"), "glibc.rtld.optional_static_tls=4096");
+  unsetenv("GLIBC_TUNABLES");
+}
 
 TEST(PodTable, GrowsPastTheMappingThresholdKeepingEveryRow) {
   trace::PodTable<Row> t;
