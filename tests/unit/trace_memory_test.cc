@@ -520,6 +520,39 @@ TEST(TraceMemoryFindings, HeadroomSilentWhenNearlyFullOrUnknown) {
       has_finding(trace_file_findings(parse(trace_json({}, half, -1, kernel_events()))), "TRACE-MEMORY-HEADROOM"));
 }
 
+TEST(TraceMemoryFindings, NearLimitFiresFromNinetyThreePercentReserved) {
+  // 76 GiB reserved of 80 GiB (95 %), 72 GiB allocated at the peak.
+  std::vector<Mem> tight = {{10, 72 * kGiB, 72 * kGiB, 76 * kGiB}, {20, -kGiB, 71 * kGiB, 76 * kGiB}};
+  auto fs = trace_file_findings(parse(trace_json({}, tight, 80 * kGiB, kernel_events())));
+  const Finding* f = get_finding(fs, "TRACE-MEMORY-NEAR-LIMIT");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::kWarning);
+  EXPECT_NE(f->title.find("76.0 GiB reserved of 80.0 GiB (95.00 %)"), std::string::npos) << f->title;
+  EXPECT_NE(f->impact.find("4.0 GiB of the reserved peak was cache"), std::string::npos) << f->impact;
+  // Ranked after the warnings that save time: the share beyond the line, not a share of GPU time.
+  EXPECT_NEAR(f->weight, 0.02, 1e-9);
+  EXPECT_FALSE(has_finding(fs, "TRACE-MEMORY-HEADROOM"));
+}
+
+TEST(TraceMemoryFindings, NearLimitSilentBelowTheLineOrWhenUnknown) {
+  // 68 GiB of 80 GiB (85 %); 72 GiB (90 %: a vLLM KV cache at the default --gpu-memory-utilization).
+  for (int64_t reserved : {68 * kGiB, 72 * kGiB}) {
+    std::vector<Mem> high = {{10, 60 * kGiB, 60 * kGiB, reserved}, {20, -kGiB, 59 * kGiB, reserved}};
+    EXPECT_FALSE(has_finding(trace_file_findings(parse(trace_json({}, high, 80 * kGiB, kernel_events()))),
+                             "TRACE-MEMORY-NEAR-LIMIT"))
+        << reserved;
+  }
+  // 76 GiB reserved, but the trace does not list the device's memory.
+  std::vector<Mem> tight = {{10, 72 * kGiB, 72 * kGiB, 76 * kGiB}};
+  EXPECT_FALSE(
+      has_finding(trace_file_findings(parse(trace_json({}, tight, -1, kernel_events()))), "TRACE-MEMORY-NEAR-LIMIT"));
+  // The shipped H100 traces use a fraction of the device.
+  for (const char* n : {"gaunernst_bert-small-uncased__1016001", "Qwen_Qwen1.5-0.5B-Chat__1016005",
+                        "facebook_timesformer-base-finetuned-k400__1016002"}) {
+    EXPECT_FALSE(has_finding(trace_file_findings(real(n)), "TRACE-MEMORY-NEAR-LIMIT")) << n;
+  }
+}
+
 TEST(TraceMemoryFindings, AllocatorCacheFiresAndStaysSilent) {
   // Reserved 20 GiB, never more than 10 GiB allocated: 50 % of the reserved peak unused.
   std::vector<Mem> frag = {{10, 10 * kGiB, 10 * kGiB, 20 * kGiB}, {20, -5 * kGiB, 5 * kGiB, 20 * kGiB}};

@@ -28,6 +28,7 @@ constexpr int64_t kPageableBytesWarn = 1 << 20;
 constexpr double kStepOutlierRatio = 1.5;  // slowest step vs the median
 constexpr size_t kStepOutlierMinSteps = 3;
 constexpr const char* kMemHeadroom = "TRACE-MEMORY-HEADROOM";
+constexpr const char* kMemNearLimit = "TRACE-MEMORY-NEAR-LIMIT";
 constexpr const char* kAllocCache = "TRACE-ALLOCATOR-CACHE";
 constexpr const char* kAllocChurn = "TRACE-ALLOCATOR-CHURN";
 constexpr int64_t kGiB = int64_t{1} << 30;
@@ -39,6 +40,10 @@ constexpr int64_t kGiB = int64_t{1} << 30;
 constexpr double kHeadroomMarginShare = 0.10;
 constexpr int64_t kHeadroomMarginMin = 2 * kGiB;
 constexpr double kHeadroomShareInfo = 0.25;
+// Peak reserved share of the device's memory from which an out-of-memory error is near. vLLM reserves its KV cache
+// up front within --gpu-memory-utilization (0.9 of the device by default, context included): a default vLLM stays
+// under it.
+constexpr double kNearLimitShare = 0.93;
 // Allocator cache: peak reserved − peak allocated. The caching allocator rounds requests up (512 B; 2 MiB blocks)
 // and splits cached blocks, so some slack is normal (typically well under 20 % of reserved; the H100 inference
 // traces here show 2–21 %). A quarter of the reserved peak never in use even at the busiest moment means
@@ -71,6 +76,7 @@ const std::vector<TraceRuleInfo>& trace_rule_ids() {
       {"TRACE-FP32-MATMUL", "FP32 GEMMs/convolutions on a tensor-core GPU run on the CUDA cores"},
       {"TRACE-SMALL-BATCH", "Low GPU utilisation with small kernels: a larger batch would fill the GPU"},
       {kMemHeadroom, "Peak GPU memory is well under the device's memory: room for a larger batch"},
+      {kMemNearLimit, "Peak GPU memory is close to the device's memory: an out-of-memory error is near"},
       {kAllocCache, "The caching allocator holds much more memory than is ever allocated"},
       {kAllocChurn, "The caching allocator keeps returning memory to the driver and asking for it again"},
   };
@@ -280,6 +286,41 @@ void memory_findings(const Model& m, const MemoryTimeline& mt, const std::string
         f.weight = share(usable, total);
         out.push_back(std::move(f));
       }
+    }
+    // ---- near the limit ----
+    if (d.total_memory_bytes > 0 && share(d.peak_reserved, d.total_memory_bytes) >= kNearLimitShare) {
+      const int64_t total = d.total_memory_bytes;
+      const int64_t left = total - d.peak_reserved;
+      const int64_t cache = d.peak_reserved - d.peak_allocated;
+      Finding f;
+      f.id = kMemNearLimit;
+      f.severity = Severity::kWarning;
+      f.title = dev + " peaked at " + gib(d.peak_reserved) + " reserved of " + gib(total) + " (" +
+                percent(share(d.peak_reserved, total)) + "): close to an out-of-memory error";
+      f.evidence.push_back({"Device memory (deviceProperties)", gib_exact(total), src});
+      f.evidence.push_back(
+          {"Peak reserved (caching allocator)",
+           gib_exact(d.peak_reserved) + " at " + ms(d.peak_reserved_ts_ns - m.first_ns) + " into the trace", src});
+      f.evidence.push_back({"Peak allocated (tensors)", gib_exact(d.peak_allocated), src});
+      f.evidence.push_back({"Left on the device at the peak",
+                            left > 0 ? gib(left) + ", before the CUDA context and library workspaces (not in the "
+                                                   "allocator's events)"
+                                     : std::string("none"),
+                            src});
+      f.impact =
+          "A longer input, a larger batch or more fragmentation than in this trace needs memory the device "
+          "does not have: the allocator then frees its whole cache and synchronises before it retries, and "
+          "fails with torch.OutOfMemoryError when that is not enough" +
+          (cache > 0 ? "; " + gib(cache) + " of the reserved peak was cache, not tensors" : std::string());
+      f.fix =
+          "Lower the peak: cap the batch size, sequence length or concurrent requests (a serving engine's KV cache: "
+          "vLLM --gpu-memory-utilization, max_num_seqs); set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True "
+          "to cut fragmentation; serve in bf16/fp16 under torch.inference_mode(); for training, activation "
+          "checkpointing. Leave other processes off the GPU (nvidia-smi). A memory snapshot (infertune trace "
+          "memory) shows what holds the peak.";
+      // Ranked after the time findings: it saves no time, it keeps the service up.
+      f.weight = share(d.peak_reserved, total) - kNearLimitShare;
+      out.push_back(std::move(f));
     }
     // ---- allocator cache (reserved, never allocated) ----
     int64_t overhead = d.reserved_overhead();
