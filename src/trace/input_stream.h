@@ -2,9 +2,9 @@
 // A byte stream over a trace file, plain or gzip (detected by the magic bytes, not the name), read in chunks, so
 // memory stays bounded by the chunk size whatever the file size. Offsets are 64-bit: files over 4 GiB work.
 //
-// Two ways to read: byte by byte (Peek/Take/Tell, the RapidJSON stream concept), or by window: the decoded bytes
-// [window_begin(), window_end()) are followed by a '\0' sentinel; more() appends the next chunk while keeping the
-// bytes from a given position on (a token that straddles two chunks stays contiguous).
+// Read by window: the decoded bytes [window_begin(), window_end()) are followed by a '\0' sentinel; more() appends
+// the next chunk while keeping the bytes from a given position on (a token that straddles two chunks stays
+// contiguous).
 
 #include <cstdint>
 #include <cstdio>
@@ -18,8 +18,6 @@ namespace infertune::trace {
 
 class InputStream {
  public:
-  using Ch = char;  // RapidJSON stream concept
-
   // Opens `path`; an unreadable file is an input error naming it.
   static Result<std::unique_ptr<InputStream>> open_file(const std::string& path);
   // Reads from memory (tests, fuzzing); the bytes must outlive the stream.
@@ -42,19 +40,6 @@ class InputStream {
   // Bytes readable after the sentinel (zeros), so 16-byte loads that start at or before it stay inside.
   static constexpr size_t kPadding = 64;
 
-  Ch Peek() const { return *cur_; }
-  Ch Take() {
-    Ch c = *cur_;
-    if (++cur_ == end_) refill();
-    return c;
-  }
-  size_t Tell() const { return static_cast<size_t>(consumed_ + static_cast<uint64_t>(cur_ - buf_.data())); }
-  // Not used by a non-in-situ parse; present for the stream concept.
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  size_t PutEnd(Ch*) { return 0; }
-
   bool gzip() const { return gzip_; }
   uint64_t compressed_bytes_read() const { return raw_consumed_; }
   // Non-empty when reading stopped on an error (I/O, corrupt or truncated gzip); the parser then sees '\0'.
@@ -64,7 +49,7 @@ class InputStream {
 
  private:
   InputStream() = default;
-  void refill();
+  void first_fill();                        // the first chunk into the window
   size_t decode_into(char* dst, size_t n);  // the next decoded bytes; 0 at the end or on error
   size_t read_raw(char* dst, size_t n);     // from the file or the memory block
   size_t inflate_some(char* dst, size_t n);
@@ -82,10 +67,8 @@ class InputStream {
   bool raw_eof_ = false;
   uint64_t raw_consumed_ = 0;
 
-  std::vector<char> buf_;  // decoded bytes + one '\0' sentinel
-  char* cur_ = nullptr;
-  char* end_ = nullptr;
-  char* data_end_ = nullptr;  // end of the decoded bytes in buf_ (end_ may point past a lone sentinel)
+  std::vector<char> buf_;     // decoded bytes + one '\0' sentinel + padding
+  char* data_end_ = nullptr;  // end of the decoded bytes in buf_ (the sentinel's place)
   uint64_t consumed_ = 0;     // bytes before buf_[0]
   bool eof_ = false;
   std::string error_;

@@ -1,7 +1,8 @@
 #pragma once
-// Reads a Kineto (PyTorch profiler) Chrome-trace JSON file, plain or gzip, streamed through RapidJSON's SAX
-// reader: memory is bounded by the events kept, never by the file. Unreadable, truncated or non-trace input is
-// one input error that names the file; odd events inside a valid file are counted and skipped (ReadStats).
+// Reads a Kineto (PyTorch profiler) Chrome-trace JSON file, plain or gzip, streamed through the reader's own
+// scanner (reader_json.h): memory is bounded by the events kept, never by the file. Unreadable, truncated or
+// non-trace input is one input error that names the file; odd events inside a valid file are counted and skipped
+// (ReadStats).
 
 #include <string>
 #include <string_view>

@@ -19,9 +19,9 @@
 namespace infertune::trace {
 namespace {
 
-std::string gzip_bytes(const std::string& plain) {
+std::string gzip_bytes(const std::string& plain, int level = Z_BEST_SPEED) {
   z_stream z{};
-  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&z, static_cast<uLong>(plain.size())) + 64, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
   z.avail_in = static_cast<uInt>(plain.size());
@@ -270,6 +270,42 @@ TEST(TraceReader, BadInputIsOneClearError) {
   expect_error(read_trace_file("/nonexistent/trace.json"), "/nonexistent/trace.json", "cannot open");
   test::TempRoot root;
   expect_error(read_trace_file(root.path()), root.path(), "cannot read");
+}
+
+// Each gzip member's CRC-32 and length (its trailer) are checked; a trailer may straddle two input buffers.
+TEST(TraceReader, GzipTrailerIsChecked) {
+  std::string gz = gzip_bytes(small_json());
+  ASSERT_TRUE(read_trace_bytes(gz, "ok.json.gz").ok());
+  for (size_t back : {size_t{8}, size_t{5}, size_t{4}, size_t{1}}) {  // CRC-32 bytes, then ISIZE bytes
+    std::string bad = gz;
+    bad[bad.size() - back] = static_cast<char>(bad[bad.size() - back] ^ 0x01);
+    expect_error(read_trace_bytes(bad, "crc.json.gz"), "crc.json.gz", "CRC-32 or the length");
+  }
+  // The second of two members damaged.
+  std::string two = gz + gz;
+  two[two.size() - 6] = static_cast<char>(two[two.size() - 6] ^ 0x40);
+  expect_error(read_trace_bytes(two, "two.json.gz"), "two.json.gz", "CRC-32 or the length");
+
+  // Stored (level 0) members grow by one byte per input byte: pad the JSON until the 8-byte trailer starts 4 bytes
+  // before the end of the first 256 KiB input buffer.
+  constexpr size_t kRawChunk = size_t{1} << 18;
+  std::string json = small_json();
+  std::string padded;
+  std::string straddle;
+  for (size_t pad = kRawChunk - json.size() - 200; pad < kRawChunk; ++pad) {
+    padded = json + std::string(pad, ' ');
+    straddle = gzip_bytes(padded, Z_NO_COMPRESSION);
+    if (straddle.size() >= kRawChunk + 4) break;
+  }
+  ASSERT_EQ(straddle.size(), kRawChunk + 4);
+  auto t = read_trace_bytes(straddle, "straddle.json.gz");
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->json_bytes, padded.size());
+  for (size_t back : {size_t{8}, size_t{1}}) {  // a CRC byte in the first buffer, an ISIZE byte in the second
+    std::string bad = straddle;
+    bad[bad.size() - back] = static_cast<char>(bad[bad.size() - back] ^ 0x01);
+    expect_error(read_trace_bytes(bad, "straddle.json.gz"), "straddle.json.gz", "CRC-32 or the length");
+  }
 }
 
 // Durations and timestamps so large that end times or sums could leave int64 are malformed, not kept.
