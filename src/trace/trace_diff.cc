@@ -147,6 +147,9 @@ struct Side {
   size_t kernel_names = 0;                      // exact kernel names before normalisation
   std::string path;
   uint64_t events = 0;
+  // Peak GPU memory from the [memory] events (profile_memory=True), summed over accelerator devices.
+  bool memory = false;
+  int64_t peak_allocated = 0, peak_reserved = 0;
 };
 
 Side summarise(const Trace& t) {
@@ -161,6 +164,13 @@ Side summarise(const Trace& t) {
   SyncStats sy = sync_stats(m, tl);
   CopyStats cs = copy_stats(m);
   OpTable ot = op_table(m, OpSort::kCudaTotal);
+  MemoryTimeline mt = memory_timeline(m);
+  for (const DeviceMemory& d : mt.devices) {
+    if (!d.accelerator) continue;
+    s.memory = true;
+    s.peak_allocated += d.peak_allocated;
+    if (d.has_reserved) s.peak_reserved += d.peak_reserved;
+  }
 
   GpuTimeline sum;  // over devices
   for (const GpuTimeline& g : tl.devices) {
@@ -309,6 +319,10 @@ TraceDiff diff_traces(const Trace& base, const Trace& now) {
   TraceDiff d;
   d.overall = b.overall;
   for (size_t i = 0; i < d.overall.size(); ++i) d.overall[i].now = n.overall[i].base;
+  if (b.memory || n.memory) {  // only when a side recorded GPU memory: 0 would read as "none used"
+    d.overall.push_back({"Peak GPU memory allocated", "bytes", b.peak_allocated, n.peak_allocated});
+    d.overall.push_back({"Peak GPU memory reserved", "bytes", b.peak_reserved, n.peak_reserved});
+  }
   d.kernels = match(b.kernels, n.kernels, "");
   d.classes = match(b.classes, n.classes, "");
   d.class_counts = match(b.class_counts, n.class_counts, "");

@@ -24,7 +24,8 @@ struct DiffRow {
 };
 
 struct TraceDiff {
-  std::vector<DiffRow> overall;       // wall span, steps, GPU timeline, idle by cause, launches, copies (fixed order)
+  std::vector<DiffRow> overall;       // wall span, steps, GPU timeline, idle by cause, launches, copies (fixed order);
+                                      // then peak GPU memory allocated and reserved when either trace recorded memory
   std::vector<DiffRow> kernels;       // GPU time by normalised kernel name (all devices; no memcpy/memset), by |delta|
   std::vector<DiffRow> classes;       // GPU time by kernel class, by |delta|
   std::vector<DiffRow> class_counts;  // activities per kernel class, by |delta|

@@ -142,6 +142,43 @@ TEST(TraceDiff, HandMadeTracesGiveExactDeltas) {
   for (size_t i = 1; i < d.slower.size(); ++i) EXPECT_GE(d.slower[i - 1].delta(), d.slower[i].delta());
 }
 
+// Peak GPU memory from the [memory] events: rows only when a trace recorded memory.
+Trace memory_trace(int64_t allocated, int64_t reserved, const std::string& label) {
+  auto mem = [&](int ts) {
+    return fmt::format(
+        R"({{"ph":"i","cat":"cpu_instant_event","s":"t","name":"[memory]","pid":1,"tid":1,"ts":{},)"
+        R"("args":{{"Total Reserved":{},"Total Allocated":{},"Bytes":{},"Addr":1,"Device Id":0,"Device Type":1}}}})",
+        ts, reserved, allocated, allocated);
+  };
+  std::string json =
+      R"({"traceEvents":[{"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":1,"ts":1,"dur":2,)"
+      R"("args":{"correlation":1}},{"ph":"X","cat":"kernel","name":"k","pid":0,"tid":7,"ts":5,"dur":100,)"
+      R"("args":{"correlation":1,"device":0,"stream":7}},)" +
+      mem(10) + "," + mem(20) + "]}";
+  auto t = read_trace_bytes(json, label);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
+  return t.ok() ? std::move(*t) : Trace{};
+}
+
+TEST(TraceDiff, PeakGpuMemoryWhenRecorded) {
+  constexpr int64_t kMiB = 1 << 20;
+  TraceDiff d = diff_traces(memory_trace(600 * kMiB, 1024 * kMiB, "fp32.json"),
+                            memory_trace(300 * kMiB, 512 * kMiB, "bf16.json"));
+  expect_row(d.overall, "Peak GPU memory allocated", 600 * kMiB, 300 * kMiB);
+  expect_row(d.overall, "Peak GPU memory reserved", 1024 * kMiB, 512 * kMiB);
+  EXPECT_EQ(find(d.overall, "Peak GPU memory reserved").unit, "bytes");
+  // Memory is not time: never among the slower/faster rows.
+  for (const auto* rows : {&d.slower, &d.faster}) {
+    for (const DiffRow& r : *rows) EXPECT_EQ(r.name.find("memory"), std::string::npos) << r.name;
+  }
+  // Only the new trace recorded memory: the base side is 0, shown as new.
+  TraceDiff one = diff_traces(base_trace(), memory_trace(300 * kMiB, 512 * kMiB, "bf16.json"));
+  expect_row(one.overall, "Peak GPU memory allocated", 0, 300 * kMiB);
+  // Neither did: no memory rows (0 → 0 would read as "none used").
+  TraceDiff none = diff_traces(base_trace(), new_trace());
+  for (const DiffRow& r : none.overall) EXPECT_EQ(r.name.find("Peak GPU memory"), std::string::npos) << r.name;
+}
+
 TEST(TraceDiff, TraceAgainstItselfHasNoChange) {
   Trace b = base_trace();
   TraceDiff d = diff_traces(b, b);
