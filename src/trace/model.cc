@@ -233,13 +233,9 @@ Model build_model(const Trace& t) {
     m.first_ns = first;
     m.last_ns = last;
   }
-  {
-    // Ids grow with time: these are nearly in order already.
-    std::vector<IdIndex> kept, late;
-    for (auto* v : {&launch_by_corr, &op_by_ext}) {
-      if (!std::is_sorted(v->begin(), v->end())) sort_mostly_in_order(v->begin(), v->end(), std::less<>(), kept, late);
-    }
-  }
+  // Ids grow with time: these are nearly in order already.
+  sort_mostly_in_order(launch_by_corr.begin(), launch_by_corr.end(), std::less<>());
+  sort_mostly_in_order(op_by_ext.begin(), op_by_ext.end(), std::less<>());
   reserve_table(m.activities, gpu_events);
   std::map<std::pair<int32_t, int32_t>, StreamStats> streams;
   for (uint32_t i = 0; i < t.events.size(); ++i) {

@@ -13,14 +13,16 @@
 
 namespace infertune::trace {
 
-// Sorts [first, end) by `less` (a strict total order, so the result is the one std::sort gives). When few records
-// are out of place (a step annotation written after the operators it encloses), those are taken out, sorted and
-// merged back: linear in the run instead of n log n. When more than one in 16 is, a plain sort.
-template <class It, class Less, class T = typename std::iterator_traits<It>::value_type>
-void sort_mostly_in_order(It first, It end, Less less, std::vector<T>& kept, std::vector<T>& late) {
+// Sorts [first, end) by `less` (a strict total order, so the result is the one std::sort gives). Already in
+// order: one pass, nothing moved. When few records are out of place (a step annotation written after the
+// operators it encloses), those are taken out, sorted and merged back: linear in the run instead of n log n.
+// When more than one in 16 is, a plain sort.
+template <class It, class Less>
+void sort_mostly_in_order(It first, It end, Less less) {
+  if (std::is_sorted(first, end, less)) return;
+  using T = typename std::iterator_traits<It>::value_type;
   const auto n = static_cast<size_t>(end - first);
-  kept.clear();
-  late.clear();
+  std::vector<T> kept, late;
   for (It it = first; it != end; ++it) {
     if (kept.empty() || !less(*it, kept.back())) {
       kept.push_back(*it);
@@ -73,11 +75,9 @@ void order_by_thread(std::vector<uint32_t>& idx, ThreadOf thread_of, Less less) 
     for (size_t j = 0; j < idx.size(); ++j) out[fill[rank_of[j]]++] = idx[j];
   }
   std::vector<uint32_t>().swap(rank_of);
-  std::vector<uint32_t> kept, late;
   for (size_t k = 0; k + 1 < start.size(); ++k) {
-    auto first = out.begin() + static_cast<std::ptrdiff_t>(start[k]);
-    auto end = out.begin() + static_cast<std::ptrdiff_t>(start[k + 1]);
-    if (!std::is_sorted(first, end, less)) sort_mostly_in_order(first, end, less, kept, late);
+    sort_mostly_in_order(out.begin() + static_cast<std::ptrdiff_t>(start[k]),
+                         out.begin() + static_cast<std::ptrdiff_t>(start[k + 1]), less);
   }
   idx.swap(out);
 }

@@ -156,15 +156,16 @@ Side summarise(const Trace& t) {
   Side s;
   s.path = t.path;
   s.events = t.stats.events_kept;
-  Model m = build_model(t);
-  TimelineResult tl = gpu_timeline(m);
-  KernelSummary ks = kernel_summary(m);
-  StepsResult st = step_timeline(m);
-  LaunchStats ls = launch_stats(m);
-  SyncStats sy = sync_stats(m, tl);
-  CopyStats cs = copy_stats(m);
-  OpTable ot = op_table(m, OpSort::kCudaTotal);
-  MemoryTimeline mt = memory_timeline(m);
+  TraceAnalyses a(t);
+  const Model& m = a.m;
+  const TimelineResult& tl = a.tl;
+  const KernelSummary& ks = a.ks;
+  const StepsResult& st = a.st;
+  const LaunchStats& ls = a.ls;
+  const SyncStats& sy = a.sy;
+  const CopyStats& cs = a.cs;
+  const MemoryTimeline& mt = a.mt;
+  OpTable ot = op_table(m, OpSort::kCudaTotal, nullptr, &a.owners);
   for (const DeviceMemory& d : mt.devices) {
     if (!d.accelerator) continue;
     s.memory = true;

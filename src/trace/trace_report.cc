@@ -709,55 +709,13 @@ const std::vector<std::string>& trace_section_names() {
   return names;
 }
 
-namespace {
-
-// Every analysis the findings and the report use, run once on one model (the results point into it).
-struct Analyses {
-  Model m;
-  TimelineResult tl;
-  KernelSummary ks;
-  StepsResult st;
-  LaunchStats ls;
-  SyncStats sy;
-  CopyStats cs;
-  std::vector<uint32_t> owners;  // [memory] event -> operator: once, for the memory timeline and the op table
-  MemoryTimeline mt;
-
-  explicit Analyses(const Trace& t)
-      : m(build_model(t)),
-        tl(gpu_timeline(m)),
-        ks(kernel_summary(m)),
-        st(step_timeline(m)),
-        ls(launch_stats(m)),
-        sy(sync_stats(m, tl)),
-        cs(copy_stats(m)),
-        owners(memory_owners(m)),
-        mt(memory_timeline(m, &owners)) {}
-  Analyses(const Analyses&) = delete;
-  Analyses& operator=(const Analyses&) = delete;
-
-  AnalysisSet set() const {
-    AnalysisSet an;
-    an.timeline = &tl;
-    an.kernels = &ks;
-    an.steps = &st;
-    an.launch = &ls;
-    an.syncs = &sy;
-    an.copies = &cs;
-    an.memory = &mt;
-    return an;
-  }
-};
-
-}  // namespace
-
 std::vector<Finding> trace_file_findings(const Trace& t) {
-  Analyses a(t);
+  TraceAnalyses a(t);
   return trace_findings(a.m, a.set());
 }
 
 Report trace_report(const Trace& t, const TraceReportOptions& o) {
-  Analyses a(t);
+  TraceAnalyses a(t);
   const Model& m = a.m;
   const TimelineResult& tl = a.tl;
   const KernelSummary& ks = a.ks;

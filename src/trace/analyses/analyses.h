@@ -382,4 +382,43 @@ struct AnalysisSet {
 };
 std::vector<Finding> trace_findings(const Model& m, const AnalysisSet& a);
 
+// Every analysis that `trace analyze`, its findings and `trace diff` use, run once on one model (the results
+// point into it, so the object is not copied or moved).
+struct TraceAnalyses {
+  Model m;
+  TimelineResult tl;
+  KernelSummary ks;
+  StepsResult st;
+  LaunchStats ls;
+  SyncStats sy;
+  CopyStats cs;
+  std::vector<uint32_t> owners;  // [memory] event -> operator: once, for the memory timeline and the op table
+  MemoryTimeline mt;
+
+  explicit TraceAnalyses(const Trace& t)
+      : m(build_model(t)),
+        tl(gpu_timeline(m)),
+        ks(kernel_summary(m)),
+        st(step_timeline(m)),
+        ls(launch_stats(m)),
+        sy(sync_stats(m, tl)),
+        cs(copy_stats(m)),
+        owners(memory_owners(m)),
+        mt(memory_timeline(m, &owners)) {}
+  TraceAnalyses(const TraceAnalyses&) = delete;
+  TraceAnalyses& operator=(const TraceAnalyses&) = delete;
+
+  AnalysisSet set() const {
+    AnalysisSet an;
+    an.timeline = &tl;
+    an.kernels = &ks;
+    an.steps = &st;
+    an.launch = &ls;
+    an.syncs = &sy;
+    an.copies = &cs;
+    an.memory = &mt;
+    return an;
+  }
+};
+
 }  // namespace infertune::trace
